@@ -1,0 +1,1 @@
+"""downloads hook (being written)."""

@@ -1,0 +1,1 @@
+"""markers hook (being written)."""

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages a make target needs, and says so.
+# Usage: install-system-packages.sh site|test
+# Only what is missing is installed, so a prepared machine pays nothing.
+set -euo pipefail
+
+readonly SITE_PACKAGES=(git python3-venv)
+# rpm/dnf/createrepo-c/gnupg: simulated EL systems for the migration tests;
+# chromium: end-to-end tests; nodejs/npm: axe-core for accessibility checks.
+readonly TEST_PACKAGES=(
+  "${SITE_PACKAGES[@]}" shellcheck rpm dnf dnf-plugins-core createrepo-c
+  gnupg chromium nodejs npm util-linux iproute2
+)
+
+die() {
+  echo "install-system-packages: $*" >&2
+  exit 1
+}
+
+is_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    is_installed "${pkg}" || printf '%s\n' "${pkg}"
+  done
+}
+
+install_packages() {
+  local -a missing
+  mapfile -t missing < <(missing_packages "$@")
+  if ((${#missing[@]} == 0)); then
+    echo "==> System packages: all present (${*})"
+    return 0
+  fi
+  command -v apt-get >/dev/null ||
+    die "apt-get not found; install these by hand: ${missing[*]}"
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "not root and no sudo; install: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  echo "==> Installing system packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq ||
+    die "apt-get update failed; check the network and /etc/apt/sources.list"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install failed for: ${missing[*]}"
+}
+
+main() {
+  case "${1:-}" in
+    site) install_packages "${SITE_PACKAGES[@]}" ;;
+    test) install_packages "${TEST_PACKAGES[@]}" ;;
+    *) die "usage: $0 site|test" ;;
+  esac
+}
+
+main "$@"
