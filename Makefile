@@ -13,6 +13,10 @@ PY      := $(VENV)/bin/python
 SITE    ?= site
 STAMP   := $(VENV)/.installed
 
+# Material prints a banner about MkDocs 2.0 on every build; the pins above
+# already keep us on MkDocs 1.x, so the banner is noise here.
+export NO_MKDOCS_2_WARNING := 1
+
 .PHONY: help serve build test bench lock clean system-site system-test node
 
 help:
