@@ -1,1 +1,299 @@
-"""markers hook (being written)."""
+"""Markers: replace `<!-- release:... -->`, `<!-- download:... -->` and
+`<!-- script:... -->` comments in pages with rendered facts.
+
+Pages never type release facts, checksums or script options by hand; the
+data comes from hooks/release_data.py and hooks/downloads.py (kept on the
+config for this build). Markers in fenced code blocks and inline code are
+examples, not markers, and stay as written. An unknown marker or wrong
+arguments fails the build with page and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import escape
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+MARKER = re.compile(r"<!--\s*(release|download|script):(\S*?)((?:\s+[^\s-][^\s]*)*)\s*-->")
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
+DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
+
+# name -> (number of arguments, block marker?, renderer)
+MARKERS = {}
+
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "partials"),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    undefined=StrictUndefined, keep_trailing_newline=False,
+)
+
+
+class MarkerError(Exception):
+    """A marker that cannot be rendered; the message says why."""
+
+
+# -----------------------------------------------------------------------------
+# Hooks
+# -----------------------------------------------------------------------------
+
+
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    context = {"page": page, "config": config, "files": files}
+    output, errors = [], []
+    for number, line, in_code in scan_lines(markdown):
+        if in_code or "<!--" not in line:
+            output.append(line)
+            continue
+        try:
+            output.append(replace_markers(line, context))
+        except MarkerError as error:
+            errors.append(f"{page_path(page, config)}:{number}: {error}")
+            output.append(line)
+    if errors:
+        raise PluginError("\n".join(errors))
+    return "".join(output)
+
+
+# -----------------------------------------------------------------------------
+# Parsing
+# -----------------------------------------------------------------------------
+
+
+def scan_lines(markdown: str):
+    """Yield (line number, line, inside a fenced code block?)."""
+    fence = None
+    for number, line in enumerate(markdown.splitlines(keepends=True), start=1):
+        match = FENCE.match(line)
+        if fence is None:
+            if match:
+                fence = match.group("fence")
+                yield number, line, True
+            else:
+                yield number, line, False
+        else:
+            if match and match.group("fence")[0] == fence[0] \
+                    and len(match.group("fence")) >= len(fence) \
+                    and not line[match.end():].strip():
+                fence = None
+            yield number, line, True
+
+
+def code_spans(line: str):
+    return [match.span() for match in CODE_SPAN.finditer(line)]
+
+
+def replace_markers(line: str, context: dict) -> str:
+    spans = code_spans(line)
+    pieces, last = [], 0
+    for match in MARKER.finditer(line):
+        start, end = match.span()
+        if any(a <= start < b for a, b in spans):
+            continue
+        name = f"{match.group(1)}:{match.group(2)}"
+        args = match.group(3).split()
+        if name not in MARKERS:
+            raise MarkerError(f"unknown marker {name}")
+        count, block, render = MARKERS[name]
+        if len(args) != count:
+            wanted = "no arguments" if count == 0 else f"{count} argument"
+            raise MarkerError(f"marker {name} takes {wanted}, got {' '.join(args) or 'none'}")
+        if block:
+            if line.strip() != match.group(0):
+                raise MarkerError(f"marker {name} must be on a line of its own")
+            indent = line[:len(line) - len(line.lstrip())]
+            return indent_block(render(context, *args), indent)
+        pieces += [line[last:start], render(context, *args)]
+        last = end
+    return "".join(pieces) + line[last:]
+
+
+def indent_block(text: str, indent: str) -> str:
+    """A block with blank lines around it, so Markdown sees it as a block."""
+    body = "\n".join(indent + row if row.strip() else "" for row in text.splitlines())
+    return f"\n{body}\n\n"
+
+
+def page_path(page: Page, config: MkDocsConfig) -> str:
+    root = Path(config.config_file_path).parent
+    docs = os.path.relpath(config.docs_dir, root)
+    return Path(docs, page.file.src_uri).as_posix()
+
+
+def marker(name: str, count: int = 0, block: bool = False):
+    def register(function):
+        MARKERS[name] = (count, block, function)
+        return function
+    return register
+
+
+def render(template: str, **values) -> str:
+    html = templates.get_template(template).render(**values)
+    return "\n".join(row for row in html.splitlines() if row.strip())
+
+
+def fence(text: str, language: str) -> str:
+    """A fenced code block longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks} {language}\n{text.rstrip()}\n{ticks}"
+
+
+# -----------------------------------------------------------------------------
+# Release markers
+# -----------------------------------------------------------------------------
+
+
+def release_data(context: dict) -> dict:
+    return context["config"].extra["_release_data"]
+
+
+def major_of(context: dict, number: str) -> dict:
+    for major in release_data(context)["majors"]:
+        if str(major["major"]) == number:
+            return major
+    known = ", ".join(str(m["major"]) for m in release_data(context)["majors"])
+    raise MarkerError(f"major {number!r} is not in the release data (known: {known})")
+
+
+def latest_release(context: dict, number: str) -> dict:
+    major = major_of(context, number)
+    for release in release_data(context)["releases"]:
+        if release["version"] == major["latest"]:
+            return release
+    raise MarkerError(f"major {number} has no release in the release data")
+
+
+@marker("release:latest", 1)
+def render_latest(context, number):
+    return str(escape(latest_release(context, number)["version"]))
+
+
+@marker("release:date", 1)
+def render_date(context, number):
+    return str(escape(latest_release(context, number)["date"]))
+
+
+@marker("release:eol", 1)
+def render_eol(context, number):
+    return str(escape(major_of(context, number)["security_support_end"]))
+
+
+@marker("release:majors")
+def render_majors(context):
+    names = [str(m["major"]) for m in reversed(release_data(context)["majors"])
+             if m["status"] in ("supported", "security")]
+    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return str(escape(text))
+
+
+@marker("release:table", block=True)
+def render_table(context):
+    return render("release-table.html", releases=release_data(context)["releases"])
+
+
+@marker("release:lifecycle", block=True)
+def render_lifecycle(context):
+    data = release_data(context)
+    return render("lifecycle.html", majors=data["majors"], status_date=data["status_date"])
+
+
+@marker("release:keys", block=True)
+def render_keys(context):
+    return render("gpg-keys.html", majors=release_data(context)["majors"])
+
+
+# -----------------------------------------------------------------------------
+# Download and script markers
+# -----------------------------------------------------------------------------
+
+
+def download(context: dict, name: str) -> dict:
+    state = context["config"].extra["_downloads"]
+    if name not in DOWNLOADABLE and name != "SHA256SUMS":
+        raise MarkerError(f"unknown download {name!r} (known: {', '.join(DOWNLOADABLE)})")
+    if name not in state["files"]:
+        raise MarkerError(f"cannot publish {name}: {state['missing'][name]}")
+    return state["files"][name]
+
+
+def check_downloadable(name: str) -> None:
+    if name not in DOWNLOADABLE:
+        raise MarkerError(f"unknown download {name!r} (known: {', '.join(DOWNLOADABLE)})")
+
+
+@marker("download:link", 1)
+def render_link(context, name):
+    download(context, name)
+    target = context["files"].get_file_from_path(f"downloads/{name}")
+    url = target.url_relative_to(context["page"].file)
+    return render("download-link.html", url=url, name=name)
+
+
+@marker("download:sha256", 1)
+def render_sha256(context, name):
+    check_downloadable(name)
+    return f"`{download(context, name)['sha256']}`"
+
+
+@marker("download:install", 1, block=True)
+def render_install(context, name):
+    check_downloadable(name)
+    digest = download(context, name)["sha256"]
+    site_url = context["config"].site_url
+    if not site_url:
+        raise MarkerError("download:install needs site_url in mkdocs.yml")
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return fence(f"curl -fLO {base}downloads/{name}\n"
+                 f'echo "{digest}  {name}" | sha256sum -c -', "sh")
+
+
+def script_state(context: dict) -> dict:
+    state = context["config"].extra["_downloads"]
+    if "almalinux-migrate.sh" not in state["files"]:
+        raise MarkerError(f"cannot read the script: {state['missing']['almalinux-migrate.sh']}")
+    return state
+
+
+def script_usage(context: dict) -> str:
+    """`--help` output, run once per build and kept with the download state."""
+    state = script_state(context)
+    if "usage" not in state:
+        root = Path(context["config"].config_file_path).parent
+        try:
+            result = subprocess.run(["bash", state["script_path"], "--help"], cwd=root,
+                                    capture_output=True, text=True, timeout=60,
+                                    stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise MarkerError(f"cannot run {state['script_display']} --help: {error}") from None
+        if result.returncode != 0 or not (result.stdout or result.stderr).strip():
+            raise MarkerError(f"{state['script_display']} --help exited with "
+                              f"{result.returncode}: {result.stderr.strip()[:400]}")
+        state["usage"] = result.stdout if result.stdout.strip() else result.stderr
+    return state["usage"]
+
+
+@marker("script:usage", block=True)
+def render_usage(context):
+    return fence(script_usage(context), "text")
+
+
+@marker("script:exit-codes", block=True)
+def render_exit_codes(context):
+    state = script_state(context)
+    text = state["files"]["almalinux-migrate.sh"]["bytes"].decode("utf-8", "replace")
+    codes = [{"name": name, "code": int(code), "meaning": meaning}
+             for name, code, meaning in EXIT_CODE.findall(text)]
+    if not codes:
+        raise MarkerError(f"{state['script_display']} has no lines like "
+                          "'readonly EXIT_NAME=3  # meaning'")
+    return render("exit-codes.html", codes=sorted(codes, key=lambda c: c["code"]))

@@ -1,1 +1,338 @@
-"""release_data hook (being written)."""
+"""Release data: load data/releases.yml once per build, validate, publish.
+
+on_config runs before MkDocs cleans the output directory, so bad data stops
+the build while the previous site is still intact. The validated data is
+kept on the config (config.extra["_release_data"]) for hooks/markers.py and
+published as /releases.json.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+DEFAULT_DATA = "data/releases.yml"
+SCHEMA_NAME = "releases.schema.json"
+STALE_AFTER_MONTHS = 7  # upstream ships a minor about every six months
+STATUS_LABELS = {
+    "upcoming": "Not released yet",
+    "supported": "Supported",
+    "security": "Security fixes only",
+    "eol": "End of life",
+}
+DATE_FIELDS = ("release_date", "active_support_end", "security_support_end",
+               "date", "since", "retired")
+
+# Stale data must be seen but must not fail `mkdocs build --strict`: strict
+# mode counts records of the "mkdocs" logger only, so this logger sits
+# outside that hierarchy and prints through its own stderr handler.
+stale_log = logging.getLogger("almalinux.release_data")
+stale_log.propagate = False
+if not stale_log.handlers:
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("WARNING -  %(message)s"))
+    stale_log.addHandler(_handler)
+
+
+class DataError(Exception):
+    """Release data that must not be published; message names file and line."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (the schema checks their form)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+# -----------------------------------------------------------------------------
+# Hooks
+# -----------------------------------------------------------------------------
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    root = Path(config.config_file_path).parent
+    path = root / config.extra.get("release_data", DEFAULT_DATA)
+    try:
+        today = build_date()
+        data = load_release_data(path, display_path(path, root))
+    except DataError as error:
+        raise PluginError(f"Invalid release data: {error}") from None
+    public = public_data(data, today)
+    config.extra["_release_data"] = public
+    warn_if_stale(public, today, display_path(path, root))
+    return config
+
+
+def on_files(files: Files, *, config: MkDocsConfig) -> Files:
+    text = json.dumps(config.extra["_release_data"], indent=2) + "\n"
+    existing = files.get_file_from_path("releases.json")
+    if existing is not None:
+        files.remove(existing)
+    files.append(File.generated(config, "releases.json", content=text))
+    return files
+
+
+# -----------------------------------------------------------------------------
+# Helper functions
+# -----------------------------------------------------------------------------
+
+
+def build_date() -> dt.date:
+    """Today in UTC, or SOURCE_DATE_EPOCH's day for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return dt.datetime.now(dt.timezone.utc).date()
+    if not re.fullmatch(r"[0-9]+", epoch.strip()):
+        raise DataError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_release_data(path: Path, display: str) -> dict:
+    """Parse, shape-check and cross-check the data; raise DataError on any fault."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataError(f"{display}: cannot read: {error.strerror}") from None
+    root, data = parse_yaml(text, display)
+    problems = duplicate_keys(root)
+    if not problems:
+        problems = schema_problems(data, path.parent / SCHEMA_NAME)
+    if not problems:
+        problems = rule_problems(data)
+    if problems:
+        lines = [f"{display}:{line_of(root, at)}: {entry_name(data, at)}, "
+                 f"field '{field}': {message}" for at, field, message in problems]
+        raise DataError("\n  " + "\n  ".join(lines))
+    return data
+
+
+def parse_yaml(text: str, display: str):
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise DataError(f"{display}:{line}: invalid YAML: {error.problem}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise DataError(f"{display}:1: the file must be a mapping with majors and releases")
+    return root, data
+
+
+def duplicate_keys(node, path=()) -> list:
+    """PyYAML keeps the last of two equal keys silently; report them instead."""
+    problems = []
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key, value in node.value:
+            if key.value in seen:
+                problems.append((path + (key.value,), key.value, "key given twice"))
+            seen.add(key.value)
+            problems += duplicate_keys(value, path + (key.value,))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += duplicate_keys(item, path + (index,))
+    return problems
+
+
+def schema_problems(data: dict, schema_path: Path) -> list:
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        at = tuple(error.path)
+        field = next((str(p) for p in reversed(at) if isinstance(p, str)), "(top)")
+        message = error.message
+        if error.validator == "required":
+            field = re.search(r"'(.+?)'", message).group(1)
+        elif error.validator == "additionalProperties":
+            allowed = error.schema.get("properties", {})
+            field = next(k for k in error.instance if k not in allowed)
+            at += (field,)
+            message = "unknown field"
+        elif error.validator == "type" and isinstance(error.instance, float):
+            message += " (quote it: YAML reads 8.10 as the number 8.1)"
+        problems.append((at, field, message))
+    return problems
+
+
+def rule_problems(data: dict) -> list:
+    """Rules a schema cannot say: real dates, order, uniqueness, references."""
+    problems = []
+    for at, field, value in walk_dates(data):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            problems.append((at, field, f"{value!r} is not a real date"))
+    if problems:
+        return problems
+    day = dt.date.fromisoformat
+    majors = {}
+    for index, major in enumerate(data["majors"]):
+        at = ("majors", index)
+        if major["major"] in majors:
+            problems.append((at + ("major",), "major", f"major {major['major']} listed twice"))
+        majors[major["major"]] = major
+        if day(major["active_support_end"]) < day(major["release_date"]):
+            problems.append((at + ("active_support_end",), "active_support_end",
+                             "active support ends before the release date"))
+        if day(major["security_support_end"]) < day(major["active_support_end"]):
+            problems.append((at + ("security_support_end",), "security_support_end",
+                             "security support ends before active support ends"))
+        keys = major["gpg_keys"]
+        if sum(key["status"] == "current" for key in keys) != 1:
+            problems.append((at + ("gpg_keys",), "gpg_keys", "needs exactly one current key"))
+        prints = [key["fingerprint"].upper() for key in keys]
+        for k, fingerprint in enumerate(prints):
+            if fingerprint in prints[:k]:
+                problems.append((at + ("gpg_keys", k, "fingerprint"), "fingerprint",
+                                 "fingerprint listed twice"))
+    versions = {}
+    for index, release in enumerate(data["releases"]):
+        at = ("releases", index)
+        version = release["version"]
+        major_number, minor = (int(part) for part in version.split("."))
+        if version in versions:
+            problems.append((at + ("version",), "version", f"version {version} listed twice"))
+            continue
+        versions[version] = release
+        major = majors.get(major_number)
+        if major is None:
+            problems.append((at + ("version",), "version",
+                             f"major {major_number} is not listed under majors"))
+            continue
+        released = day(release["date"])
+        if released > day(major["security_support_end"]):
+            problems.append((at + ("date",), "date", f"released after major {major_number}'s "
+                             f"end of life ({major['security_support_end']})"))
+        if released < day(major["release_date"]):
+            problems.append((at + ("date",), "date", f"released before major {major_number} "
+                             f"itself ({major['release_date']})"))
+        extra = [a for a in release["architectures"] if a not in major["architectures"]]
+        if extra:
+            problems.append((at + ("architectures",), "architectures",
+                             f"{', '.join(extra)} not listed for major {major_number}"))
+        previous = versions.get(f"{major_number}.{minor - 1}")
+        if previous is not None and day(previous["date"]) > released:
+            problems.append((at + ("date",), "date",
+                             f"dated before the previous minor {previous['version']}"))
+    return problems
+
+
+def walk_dates(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in DATE_FIELDS and isinstance(value, str):
+                yield path + (key,), key, value
+            else:
+                yield from walk_dates(value, path + (key,))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from walk_dates(item, path + (index,))
+
+
+def line_of(root, at) -> int:
+    """1-based line of the node at path `at`, or of its nearest parent."""
+    node = line = root
+    for step in at:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(step)), None)
+            if pair is None:
+                break
+            line, node = pair
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) \
+                and step < len(node.value):
+            node = line = node.value[step]
+        else:
+            break
+    return line.start_mark.line + 1
+
+
+def entry_name(data: dict, at) -> str:
+    if len(at) < 2 or not isinstance(at[1], int):
+        return "top level"
+    try:
+        item = data[at[0]][at[1]]
+    except (KeyError, IndexError, TypeError):
+        item = None
+    if at[0] == "releases":
+        label = item.get("version") if isinstance(item, dict) else None
+        return f"release {label}" if isinstance(label, str) else f"releases[{at[1]}]"
+    label = item.get("major") if isinstance(item, dict) else None
+    name = f"major {label}" if label is not None else f"majors[{at[1]}]"
+    if len(at) >= 4 and at[2] == "gpg_keys" and isinstance(at[3], int):
+        name += f" key {at[3] + 1}"
+    return name
+
+
+def lifecycle_status(major: dict, today: dt.date) -> str:
+    if today < dt.date.fromisoformat(major["release_date"]):
+        return "upcoming"
+    if today <= dt.date.fromisoformat(major["active_support_end"]):
+        return "supported"
+    if today <= dt.date.fromisoformat(major["security_support_end"]):
+        return "security"
+    return "eol"
+
+
+def version_key(version: str):
+    return tuple(int(part) for part in version.split("."))
+
+
+def public_data(data: dict, today: dt.date) -> dict:
+    """The data as published: sorted newest first, with build-time status."""
+    releases = sorted(data["releases"], key=lambda r: version_key(r["version"]), reverse=True)
+    majors = []
+    for major in sorted(data["majors"], key=lambda m: m["major"], reverse=True):
+        own = [r for r in releases if version_key(r["version"])[0] == major["major"]]
+        status = lifecycle_status(major, today)
+        majors.append({
+            **major,
+            "latest": own[0]["version"] if own else None,
+            "status": status,
+            "status_label": STATUS_LABELS[status],
+            "gpg_keys": [{**key, "fingerprint": key["fingerprint"].upper()}
+                         for key in major["gpg_keys"]],
+        })
+    return {"status_date": today.isoformat(), "majors": majors, "releases": releases}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def warn_if_stale(public: dict, today: dt.date, display: str) -> None:
+    newest = max(public["releases"], key=lambda r: r["date"])
+    if add_months(dt.date.fromisoformat(newest["date"]), STALE_AFTER_MONTHS) < today:
+        stale_log.warning(
+            "%s: newest release %s is from %s, more than %d months before %s; "
+            "add the releases published since", display, newest["version"],
+            newest["date"], STALE_AFTER_MONTHS, today.isoformat())
