@@ -123,8 +123,9 @@ def load_release_data(path: Path, display: str) -> dict:
     if not problems:
         problems = rule_problems(data)
     if problems:
-        lines = [f"{display}:{line_of(root, at)}: {entry_name(data, at)}, "
-                 f"field '{field}': {message}" for at, field, message in problems]
+        lines = [f"{display}:{line or line_of(root, at)}: {entry_name(data, at)}, "
+                 f"field '{field}': {message}" for at, field, message, *line in problems
+                 for line in [line[0] if line else None]]
         raise DataError("\n  " + "\n  ".join(lines))
     return data
 
@@ -152,7 +153,8 @@ def duplicate_keys(node, path=()) -> list:
         seen = set()
         for key, value in node.value:
             if key.value in seen:
-                problems.append((path + (key.value,), key.value, "key given twice"))
+                problems.append((path + (key.value,), key.value, "key given twice",
+                                 key.start_mark.line + 1))
             seen.add(key.value)
             problems += duplicate_keys(value, path + (key.value,))
     elif isinstance(node, yaml.SequenceNode):
