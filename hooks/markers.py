@@ -15,7 +15,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -34,7 +34,6 @@ MARKERS = {}
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "partials"),
     autoescape=True, trim_blocks=True, lstrip_blocks=True,
-    undefined=StrictUndefined, keep_trailing_newline=False,
 )
 
 

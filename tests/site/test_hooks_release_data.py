@@ -1,0 +1,81 @@
+"""Release data hook: the real data is valid, staleness warns without failing
+a strict build, and /releases.json carries the data."""
+
+import datetime as dt
+import json
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+
+def epoch(day):
+    return str(int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()))
+
+
+def test_project_release_data_is_valid(hooks):
+    release_data = hooks["release_data"]
+    data = release_data.load_release_data(ROOT / "data" / "releases.yml", "data/releases.yml")
+    versions = [r["version"] for r in data["releases"]]
+    assert "8.3" in versions and "8.10" in versions and "10.2" in versions
+    assert len(versions) == len(set(versions))
+
+
+def test_data_file_points_editors_at_its_schema():
+    first = (ROOT / "data" / "releases.yml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=releases.schema.json"
+    schema = json.loads((ROOT / "data" / "releases.schema.json").read_text())
+    assert schema["$schema"].endswith("2020-12/schema")
+
+
+def test_major_8_lists_a_current_and_a_previous_key(hooks):
+    data = yaml.safe_load((ROOT / "data" / "releases.yml").read_text())
+    eight = next(m for m in data["majors"] if m["major"] == 8)
+    assert sorted(k["status"] for k in eight["gpg_keys"]) == ["current", "previous"]
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    ("2026-05-26", 7, "2026-12-26"),
+    ("2025-07-31", 7, "2026-02-28"),
+    ("2023-07-31", 7, "2024-02-29"),
+])
+def test_add_months_clamps_to_month_end(hooks, day, months, expected):
+    result = hooks["release_data"].add_months(dt.date.fromisoformat(day), months)
+    assert result.isoformat() == expected
+
+
+@pytest.mark.parametrize("day, stale", [
+    ("2026-11-26", False),
+    ("2026-12-26", False),
+    ("2026-12-27", True),
+    ("2027-06-01", True),
+])
+def test_stale_data_warns_but_strict_build_passes(site, day, stale):
+    result = site.build(env={"SOURCE_DATE_EPOCH": epoch(day)})
+    assert result.returncode == 0, result.stderr
+    warned = "newest release 10.2 is from 2026-05-26, more than 7 months before" in result.stderr
+    assert warned == stale, result.stderr
+
+
+def test_bad_source_date_epoch_is_reported(site):
+    result = site.build(env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert result.returncode != 0
+    assert "SOURCE_DATE_EPOCH='yesterday'" in result.stderr
+
+
+def test_releases_json_carries_the_yaml_data(site):
+    result = site.build(env={"SOURCE_DATE_EPOCH": epoch("2026-11-26")})
+    assert result.returncode == 0, result.stderr
+    published = json.loads((site.output / "releases.json").read_text())
+    source = yaml.load(site.data.read_text(), Loader=yaml.BaseLoader)
+    assert published["status_date"] == "2026-11-26"
+    assert {r["version"]: r for r in published["releases"]} == \
+        {r["version"]: r for r in source["releases"]}
+    by_major = {m["major"]: m for m in published["majors"]}
+    assert {m: by_major[m]["status"] for m in by_major} == \
+        {8: "security", 9: "supported", 10: "supported"}
+    assert by_major[8]["latest"] == "8.10" and by_major[10]["latest"] == "10.2"
+    for major in source["majors"]:
+        assert [k["fingerprint"] for k in by_major[int(major["major"])]["gpg_keys"]] == \
+            [k["fingerprint"] for k in major["gpg_keys"]]
