@@ -1,0 +1,1212 @@
+#!/usr/bin/env bash
+#
+# almalinux-migrate.sh - convert an Enterprise Linux system to AlmaLinux in place.
+#
+# Sources: CentOS Linux 8, CentOS Stream 8/9/10, Rocky Linux, Oracle Linux and
+# RHEL 8/9/10, to AlmaLinux of the same major version, on x86_64, aarch64,
+# ppc64le and s390x. The source OS's own repositories are never used.
+#
+# Order of work: preflight, then everything that can be downloaded and verified
+# is (AlmaLinux key, repository metadata, every package of the transaction,
+# each package's signature), then a backup, and only then the first change.
+# Progress is kept in a state file, so a re-run after an interruption resumes.
+#
+# Decisions worth knowing:
+# - The distro-sync runs against the AlmaLinux repositories only (private repo
+#   files in the work directory, metadata and packages cached there). Other
+#   enabled repositories (EPEL, vendors' repos) are left untouched and enabled,
+#   listed in the report; an unreachable one cannot break the migration, and
+#   their packages are not switched.
+# - --check writes nothing at all (no log file unless --log is given, no work
+#   directory, no dnf run); a real run logs the whole transcript to --log.
+
+# Steps run as "step_<name>" and handlers from traps: shellcheck cannot see
+# those calls.
+# shellcheck disable=SC2317
+
+set -Eeuo pipefail
+
+readonly SCRIPT_NAME="almalinux-migrate.sh"
+readonly VERSION="1.0.0"
+
+readonly EXIT_OK=0  # Success: migrated, or nothing to do
+readonly EXIT_USAGE=2  # Usage error: unknown option or bad argument
+readonly EXIT_UNSUPPORTED=3  # Unsupported system (OS, version or architecture); nothing changed
+readonly EXIT_BLOCKED=4  # Preflight blockers (with --check: not ready); nothing changed
+readonly EXIT_RESTORED=5  # Failed before the point of no return; backup restored, nothing changed
+readonly EXIT_RESUME=6  # Failed after the point of no return; fix the cause and re-run to resume
+readonly EXIT_DECLINED=7  # Not confirmed at the prompt; nothing changed
+
+# Pinned AlmaLinux signing keys (must equal data/releases.yml, a test checks).
+readonly PINNED_FPR_8="BC5EDDCADF502C077F1582882AE81E8ACED7258B"
+readonly PINNED_FPR_9="BF18AC2876178908D6E71267D36CB86CB86B3716"
+readonly PINNED_FPR_10="EE6DB7B98F5BF5EDD9DA0DE5DEE5C11CC2A1E572"
+# The AlmaLinux 8 key used until 2024-01-15; older 8.x packages carry it.
+readonly PREVIOUS_FPR_8="5E9B8F5617B5066CE92057C3488FCF7C3ABB34F8"
+
+readonly OFFICIAL_MIRROR="https://repo.almalinux.org/almalinux"
+readonly WORK_DIR="/var/lib/almalinux-migrate"
+readonly STATE_FILE="${WORK_DIR}/state"
+readonly LOCK_FILE="${WORK_DIR}/lock"
+readonly REPOS_DIR="${WORK_DIR}/repos.d"
+readonly CACHE_DIR="${WORK_DIR}/cache"
+readonly KEYRING_DIR="${WORK_DIR}/keyring"
+readonly DEFAULT_LOG="/var/log/almalinux-migrate.log"
+readonly OS_RELEASE="/etc/os-release"
+
+readonly SUPPORTED_IDS="centos rocky ol rhel almalinux"
+readonly SUPPORTED_MAJORS="8 9 10"
+readonly SUPPORTED_ARCHES="x86_64 aarch64 ppc64le s390x"
+
+# Release-side packages of the source systems: removed in the swap.
+readonly SOURCE_RELEASE_PKGS=(
+  centos-linux-release centos-linux-repos centos-stream-release
+  centos-stream-repos centos-release centos-repos centos-gpg-keys
+  rocky-release rocky-repos rocky-gpg-keys
+  oraclelinux-release oraclelinux-release-el8 oraclelinux-release-el9
+  oraclelinux-release-el10
+  redhat-release redhat-release-eula
+)
+# Branding packages: each is replaced by the almalinux-* package of the same
+# suffix when the AlmaLinux repositories have it.
+readonly SOURCE_BRANDING_PKGS=(
+  centos-logos centos-logos-httpd centos-logos-ipa centos-backgrounds
+  centos-indexhtml rocky-logos rocky-logos-httpd rocky-logos-ipa
+  rocky-backgrounds rocky-indexhtml oracle-logos oracle-logos-httpd
+  oracle-logos-ipa oracle-backgrounds oracle-indexhtml redhat-logos
+  redhat-logos-httpd redhat-logos-ipa redhat-backgrounds redhat-indexhtml
+)
+readonly TARGET_RELEASE_PKGS=(almalinux-release almalinux-repos almalinux-gpg-keys)
+
+# EL8 module streams that exist under another name in AlmaLinux: module:from:to.
+readonly MODULE_REMAP=("virt:ol:rhel")
+
+# Paths saved before the first change and restored on a failure before it.
+readonly BACKUP_PATHS=(
+  /etc/yum.repos.d /etc/dnf /etc/pki/rpm-gpg /etc/os-release
+  /usr/lib/os-release /etc/redhat-release /etc/system-release
+  /etc/system-release-cpe /etc/centos-release /etc/rocky-release
+  /etc/rocky-release-upstream /etc/oracle-release /etc/issue /etc/issue.net
+  /etc/yum/pluginconf.d/subscription-manager.conf
+)
+
+# Free space (MiB) below which the migration is refused.
+readonly MIN_FREE_ROOT_MB=1024
+readonly MIN_FREE_VAR_MB=1024
+readonly MIN_FREE_BOOT_MB=100
+
+readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
+readonly POST_STEPS=(swap-release configure-repos remap-modules distro-sync bootloader finish)
+
+# Options.
+CHECK_ONLY=0
+ASSUME_YES=0
+MIRROR=""
+MIRROR_GIVEN=0
+CUSTOM_FPR=""
+LOG_FILE="${DEFAULT_LOG}"
+LOG_GIVEN=0
+
+# Detected system.
+OS_ID=""
+OS_NAME=""
+OS_VERSION=""
+MAJOR=""
+ARCH=""
+
+# Run-time.
+PHASE="start"          # start | pre | post: decides what a failure does
+CHECK_TMP=""
+KEY_TEXT=""
+BACKUP_DIR=""
+UNSAFE_START_NS=""
+RESUME_FROM=""
+declare -A STATE=()
+declare -a BLOCKERS=()
+declare -a WARNINGS=()
+declare -a THIRD_PARTY_REPOS=()
+declare -a SOURCE_REPO_FILES=()
+declare -a SOURCE_PKGS=()
+declare -a TARGET_PKGS=()
+
+#######################################
+# Output helpers.
+#######################################
+log() {
+  printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"
+}
+
+warn() {
+  printf '[%s] WARNING: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+}
+
+# Prints a command (so the log shows every rpm/dnf run), then runs it.
+run() {
+  printf '+ %s\n' "$*" >&2
+  "$@"
+}
+
+usage() {
+  cat <<EOF
+Usage: ${SCRIPT_NAME} [OPTION]...
+
+Convert this Enterprise Linux system (CentOS Linux 8, CentOS Stream 8/9/10,
+Rocky Linux, Oracle Linux, RHEL 8/9/10) to AlmaLinux of the same major version.
+Everything is downloaded and signature-checked before the first change; a
+failure before that point restores the backup; an interrupted run resumes
+when started again.
+
+Options:
+  --check            Preflight only: print blockers, warnings, third-party
+                     repositories and what would change; change nothing.
+                     Exit status 0 when ready.
+  -y, --yes          Do not ask for confirmation.
+  --mirror URL       Use this AlmaLinux mirror (file://, http://, https://)
+                     laid out like the official tree:
+                     URL/RPM-GPG-KEY-AlmaLinux-<major>, URL/<major>/BaseOS/<arch>/os/
+                     (default: ${OFFICIAL_MIRROR}).
+  --fingerprint FPR  Trust the key with this fingerprint instead of the pinned
+                     AlmaLinux key (for a mirror signed with your own key).
+  --log FILE         Write the whole transcript to FILE
+                     (default: ${DEFAULT_LOG}; --check logs only when given).
+  --version          Print the version and exit.
+  -h, --help         Print this help and exit.
+
+Files:
+  ${WORK_DIR}/state        progress (a re-run resumes from it)
+  ${WORK_DIR}/backup-*/    saved repository and release files, package list
+
+Exit codes:
+  ${EXIT_OK}  Success: migrated, or nothing to do
+  ${EXIT_USAGE}  Usage error: unknown option or bad argument
+  ${EXIT_UNSUPPORTED}  Unsupported system (OS, version or architecture); nothing changed
+  ${EXIT_BLOCKED}  Preflight blockers (with --check: not ready); nothing changed
+  ${EXIT_RESTORED}  Failed before the point of no return; backup restored, nothing changed
+  ${EXIT_RESUME}  Failed after the point of no return; fix the cause and re-run to resume
+  ${EXIT_DECLINED}  Not confirmed at the prompt; nothing changed
+EOF
+}
+
+#######################################
+# Failure handling.
+#######################################
+
+# Exits with a given code and message; no restore (nothing was changed).
+bail() {
+  local code="$1"
+  shift
+  printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "$*" >&2
+  exit "${code}"
+}
+
+# Says what went wrong and how to recover. Before the point of no return it
+# restores the backup first; after it, it says how to resume.
+die() {
+  local message="$1"
+  local hint="${2:-}"
+  trap - ERR INT TERM
+  printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "${message}" >&2
+  case "${PHASE}" in
+    post)
+      printf '%s: The system is partly migrated (stopped at step "%s").\n' \
+        "${SCRIPT_NAME}" "${STATE[STEP]:-?}" >&2
+      [[ -n "${hint}" ]] && printf '%s: %s\n' "${SCRIPT_NAME}" "${hint}" >&2
+      printf '%s: Fix the cause, then run the script again (same options, -y) to resume.\n' \
+        "${SCRIPT_NAME}" >&2
+      printf '%s: Saved files: %s; log: %s\n' "${SCRIPT_NAME}" \
+        "${STATE[BACKUP_DIR]:-none}" "${LOG_FILE}" >&2
+      exit "${EXIT_RESUME}"
+      ;;
+    pre)
+      restore_backup
+      discard_work
+      [[ -n "${hint}" ]] && printf '%s: %s\n' "${SCRIPT_NAME}" "${hint}" >&2
+      printf '%s: Nothing was changed: the system is as before (repository and release files restored byte-identical).\n' \
+        "${SCRIPT_NAME}" >&2
+      exit "${EXIT_RESTORED}"
+      ;;
+    *)
+      [[ -n "${hint}" ]] && printf '%s: %s\n' "${SCRIPT_NAME}" "${hint}" >&2
+      printf '%s: Nothing was changed.\n' "${SCRIPT_NAME}" >&2
+      exit "${EXIT_BLOCKED}"
+      ;;
+  esac
+}
+
+on_err() {
+  local status="$1"
+  local line="$2"
+  local command="$3"
+  # A failing command substitution runs the trap in its subshell too; only the
+  # main shell decides.
+  if [[ "${BASHPID}" != "$$" ]]; then
+    exit "${status}"
+  fi
+  die "command failed (status ${status}) at line ${line}: ${command}"
+}
+
+on_signal() {
+  die "interrupted by signal $1"
+}
+
+cleanup() {
+  if [[ -n "${CHECK_TMP}" && -d "${CHECK_TMP}" ]]; then
+    gpgconf --homedir "${CHECK_TMP}" --kill all >/dev/null 2>&1 || true
+    rm -rf -- "${CHECK_TMP}"
+  fi
+}
+
+#######################################
+# State file: KEY=value lines, written atomically (temp, sync, rename, sync).
+#######################################
+state_load() {
+  local key value
+  [[ -r "${STATE_FILE}" ]] || return 0
+  while IFS='=' read -r key value; do
+    case "${key}" in
+      STEP | PONR | SOURCE_ID | SOURCE_NAME | MAJOR | ARCH | MIRROR | FINGERPRINT | \
+        SOURCE_PKGS | TARGET_PKGS | BACKUP_DIR | UNSAFE_START | THIRD_PARTY | \
+        SOURCE_REPO_FILES)
+        STATE["${key}"]="${value}"
+        ;;
+      *) ;;
+    esac
+  done <"${STATE_FILE}"
+}
+
+state_save() {
+  local key
+  local tmp="${STATE_FILE}.tmp"
+  while (($# >= 2)); do
+    STATE["$1"]="$2"
+    shift 2
+  done
+  {
+    for key in "${!STATE[@]}"; do
+      printf '%s=%s\n' "${key}" "${STATE[${key}]}"
+    done
+  } >"${tmp}"
+  sync -- "${tmp}"
+  mv -f -- "${tmp}" "${STATE_FILE}"
+  sync -- "${WORK_DIR}"
+}
+
+#######################################
+# Small utilities.
+#######################################
+
+# Prints a URL's content (file:// read directly, http(s) with curl).
+fetch() {
+  local url="$1"
+  case "${url}" in
+    file://*) cat -- "${url#file://}" ;;
+    *) curl -fsSL --connect-timeout 15 --retry 2 -- "${url}" ;;
+  esac
+}
+
+url_exists() {
+  local url="$1"
+  case "${url}" in
+    file://*) [[ -r "${url#file://}" ]] ;;
+    *) curl -fsSL --connect-timeout 15 -o /dev/null -- "${url}" 2>/dev/null ;;
+  esac
+}
+
+repo_url() {
+  printf '%s/%s/%s/%s/os/' "${MIRROR}" "${MAJOR}" "$1" "${ARCH}"
+}
+
+now_ns() {
+  date +%s%N
+}
+
+free_mb() {
+  df -Pk -- "$1" 2>/dev/null | awk 'NR == 2 { printf "%d", $4 / 1024 }'
+}
+
+# Prints the fingerprints of the primary keys in an armoured key block (stdin).
+key_fingerprints() {
+  local home="$1"
+  gpg --batch --no-options --no-autostart --homedir "${home}" --with-colons \
+    --import-options show-only --import 2>/dev/null |
+    awk -F: '/^pub:/ { want = 1; next } /^fpr:/ && want { print $10; want = 0 }'
+}
+
+# The fingerprints this run accepts, one per line.
+accepted_fingerprints() {
+  if [[ -n "${CUSTOM_FPR}" ]]; then
+    printf '%s\n' "${CUSTOM_FPR}"
+    return
+  fi
+  case "${MAJOR}" in
+    8) printf '%s\n' "${PINNED_FPR_8}" "${PREVIOUS_FPR_8}" ;;
+    9) printf '%s\n' "${PINNED_FPR_9}" ;;
+    10) printf '%s\n' "${PINNED_FPR_10}" ;;
+    *) return 1 ;;
+  esac
+}
+
+# Checks a key block against the accepted fingerprints; prints a reason and
+# fails when it does not match.
+key_matches() {
+  local text="$1"
+  local home="$2"
+  local fprs fpr found=0
+  fprs="$(printf '%s\n' "${text}" | key_fingerprints "${home}")" || true
+  if [[ -z "${fprs}" ]]; then
+    printf 'no OpenPGP public key in %s\n' "$(key_url)"
+    return 1
+  fi
+  while read -r fpr; do
+    if accepted_fingerprints | grep -qx -- "${fpr}"; then
+      found=1
+    else
+      printf 'key %s is not the trusted key (expected %s)\n' "${fpr}" \
+        "$(accepted_fingerprints | paste -sd' ' -)"
+      return 1
+    fi
+  done <<<"${fprs}"
+  ((found == 1))
+}
+
+key_url() {
+  printf '%s/RPM-GPG-KEY-AlmaLinux-%s' "${MIRROR}" "${MAJOR}"
+}
+
+key_file() {
+  printf '%s/RPM-GPG-KEY-AlmaLinux-%s' "${WORK_DIR}" "${MAJOR}"
+}
+
+# Enabled repositories of a repo file, one "id" per line.
+enabled_repo_ids() {
+  awk '
+    /^[ \t]*\[/ { if (id != "" && on) print id
+                  id = $0; gsub(/^[ \t]*\[|\][ \t]*$/, "", id); on = 1; next }
+    /^[ \t]*enabled[ \t]*=/ { v = $0; sub(/^[^=]*=[ \t]*/, "", v)
+                              on = (v ~ /^(1|yes|true|True|on)/) }
+    END { if (id != "" && on) print id }' "$1"
+}
+
+installed_names() {
+  rpm -q --qf '%{NAME}\n' "$@" 2>/dev/null | grep -v '[[:space:]]' || true
+}
+
+dnf_opts() {
+  printf '%s\n' -y --noplugins "--releasever=${MAJOR}" \
+    "--setopt=reposdir=${REPOS_DIR}" "--setopt=cachedir=${CACHE_DIR}" \
+    --setopt=keepcache=True --setopt=gpgcheck=True \
+    --setopt=localpkg_gpgcheck=True --setopt=clean_requirements_on_remove=False
+}
+
+dnf_run() {
+  local -a opts
+  mapfile -t opts < <(dnf_opts)
+  run dnf "${opts[@]}" "$@"
+}
+
+#######################################
+# Arguments.
+#######################################
+parse_args() {
+  while (($# > 0)); do
+    case "$1" in
+      --check) CHECK_ONLY=1 ;;
+      -y | --yes) ASSUME_YES=1 ;;
+      --mirror | --fingerprint | --log)
+        (($# >= 2)) || bail "${EXIT_USAGE}" "$1 needs an argument (see --help)"
+        set_option "$1" "$2"
+        shift
+        ;;
+      --mirror=* | --fingerprint=* | --log=*) set_option "${1%%=*}" "${1#*=}" ;;
+      --version)
+        printf '%s %s\n' "${SCRIPT_NAME}" "${VERSION}"
+        exit "${EXIT_OK}"
+        ;;
+      -h | --help)
+        usage
+        exit "${EXIT_OK}"
+        ;;
+      *) bail "${EXIT_USAGE}" "unknown option: $1 (see --help)" ;;
+    esac
+    shift
+  done
+}
+
+set_option() {
+  local name="$1"
+  local value="$2"
+  case "${name}" in
+    --mirror)
+      [[ "${value}" =~ ^(file|https?)://.+ ]] ||
+        bail "${EXIT_USAGE}" "--mirror must be a file://, http:// or https:// URL, got '${value}'"
+      MIRROR="${value%/}"
+      MIRROR_GIVEN=1
+      ;;
+    --fingerprint)
+      value="${value//[[:space:]]/}"
+      value="${value^^}"
+      [[ "${value}" =~ ^[0-9A-F]{40}$ ]] ||
+        bail "${EXIT_USAGE}" "--fingerprint must be 40 hexadecimal digits, got '$2'"
+      CUSTOM_FPR="${value}"
+      ;;
+    --log)
+      [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
+      LOG_FILE="${value}"
+      LOG_GIVEN=1
+      ;;
+  esac
+}
+
+#######################################
+# Detection (nothing is written).
+#######################################
+os_release_value() {
+  local key="$1"
+  awk -F= -v k="${key}" '$1 == k { v = substr($0, length(k) + 2)
+      gsub(/^["'\'']|["'\'']$/, "", v); print v; exit }' "${OS_RELEASE}"
+}
+
+detect_system() {
+  [[ -r "${OS_RELEASE}" ]] ||
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${OS_RELEASE} is missing. Nothing changed."
+  OS_ID="$(os_release_value ID)"
+  OS_NAME="$(os_release_value NAME)"
+  OS_VERSION="$(os_release_value VERSION_ID)"
+  MAJOR="${OS_VERSION%%.*}"
+  ARCH="$(uname -m)"
+  if [[ " ${SUPPORTED_IDS} " != *" ${OS_ID} "* ]]; then
+    bail "${EXIT_UNSUPPORTED}" "${OS_NAME:-unknown OS} ${OS_VERSION} (ID=${OS_ID:-none}) is not supported; supported: CentOS Linux 8, CentOS Stream, Rocky Linux, Oracle Linux and RHEL 8, 9 and 10. Nothing changed."
+  fi
+  if [[ " ${SUPPORTED_MAJORS} " != *" ${MAJOR} "* ]]; then
+    bail "${EXIT_UNSUPPORTED}" "${OS_NAME} ${OS_VERSION} is not supported: only major versions ${SUPPORTED_MAJORS// /, } can be migrated (upgrade to a supported major first). Nothing changed."
+  fi
+  if [[ " ${SUPPORTED_ARCHES} " != *" ${ARCH} "* ]]; then
+    bail "${EXIT_UNSUPPORTED}" "architecture ${ARCH} is not supported (supported: ${SUPPORTED_ARCHES// /, }). Nothing changed."
+  fi
+  command -v rpm >/dev/null ||
+    bail "${EXIT_UNSUPPORTED}" "rpm not found: this is not an RPM-based system. Nothing changed."
+  if [[ -z "${MIRROR}" ]]; then
+    MIRROR="${OFFICIAL_MIRROR}"
+  fi
+}
+
+is_migrated() {
+  [[ "${OS_ID}" == "almalinux" ]] && rpm -q almalinux-release >/dev/null 2>&1
+}
+
+# Release-side packages to remove and AlmaLinux packages wanted in exchange.
+find_release_packages() {
+  local pkg
+  mapfile -t SOURCE_PKGS < <(installed_names "${SOURCE_RELEASE_PKGS[@]}" \
+    "${SOURCE_BRANDING_PKGS[@]}")
+  TARGET_PKGS=(almalinux-release)
+  if ((MAJOR >= 9)); then
+    TARGET_PKGS+=(almalinux-repos almalinux-gpg-keys)
+  fi
+  for pkg in "${SOURCE_PKGS[@]}"; do
+    case "${pkg}" in
+      *-logos | *-logos-* | *-backgrounds | *-indexhtml)
+        TARGET_PKGS+=("almalinux-${pkg#*-}")
+        ;;
+    esac
+  done
+}
+
+# Sorts enabled repositories into the source OS's own and third-party ones.
+classify_repos() {
+  local file owner id
+  THIRD_PARTY_REPOS=()
+  SOURCE_REPO_FILES=()
+  shopt -s nullglob
+  for file in /etc/yum.repos.d/*.repo; do
+    owner="$(rpm -qf --qf '%{NAME}\n' -- "${file}" 2>/dev/null | head -n1)" || owner=""
+    if [[ " ${SOURCE_PKGS[*]} ${TARGET_RELEASE_PKGS[*]} " == *" ${owner} "* ||
+      "${file##*/}" == "redhat.repo" ]]; then
+      SOURCE_REPO_FILES+=("${file}")
+      continue
+    fi
+    while read -r id; do
+      [[ -n "${id}" ]] && THIRD_PARTY_REPOS+=("${id} (${file##*/})")
+    done < <(enabled_repo_ids "${file}")
+  done
+  shopt -u nullglob
+}
+
+#######################################
+# Preflight (nothing is written).
+#######################################
+check_root() {
+  if ((EUID != 0)); then
+    BLOCKERS+=("not running as root: run it with sudo or as root")
+  fi
+}
+
+check_commands() {
+  local cmd
+  local -a needed=(rpm rpmkeys dnf gpg awk sed grep sort df sync mktemp cp mv find tee paste)
+  [[ "${MIRROR}" == http* ]] && needed+=(curl)
+  for cmd in "${needed[@]}"; do
+    command -v "${cmd}" >/dev/null || BLOCKERS+=("required command missing: ${cmd}")
+  done
+}
+
+check_space() {
+  local path min have
+  for path in / /var /boot; do
+    case "${path}" in
+      /) min="${MIN_FREE_ROOT_MB}" ;;
+      /var) min="${MIN_FREE_VAR_MB}" ;;
+      /boot) min="${MIN_FREE_BOOT_MB}" ;;
+    esac
+    [[ -d "${path}" ]] || continue
+    have="$(free_mb "${path}")"
+    if [[ -z "${have}" ]]; then
+      WARNINGS+=("cannot read free space on ${path}")
+    elif ((have < min)); then
+      BLOCKERS+=("only ${have} MiB free on ${path}; at least ${min} MiB needed")
+    fi
+  done
+}
+
+check_dnf_idle() {
+  local comm pid
+  local -a busy=()
+  for pid in /proc/[0-9]*; do
+    [[ "${pid##*/}" == "$$" ]] && continue
+    comm="$(cat "${pid}/comm" 2>/dev/null)" || continue
+    case "${comm}" in
+      dnf | yum | rpm | packagekitd | dnf-automatic) busy+=("${comm} (pid ${pid##*/})") ;;
+    esac
+  done
+  if ((${#busy[@]} > 0)); then
+    BLOCKERS+=("a package manager is running: ${busy[*]}; wait for it to finish")
+  fi
+  local dupes
+  dupes="$(rpm -qa --qf '%{NAME}.%{ARCH}\n' 2>/dev/null |
+    grep -Ev '^(gpg-pubkey|kernel|kernel-core|kernel-modules|kernel-modules-core|kernel-modules-extra|kernel-devel|kernel-uek|kernel-uek-core|kernel-uek-modules|installonlypkg)\.' |
+    sort | uniq -d | paste -sd' ' -)" || true
+  if [[ -n "${dupes}" ]]; then
+    BLOCKERS+=("an unfinished transaction left duplicate packages: ${dupes}; finish or undo it first")
+  fi
+}
+
+check_secure_boot() {
+  local out
+  if ! command -v mokutil >/dev/null; then
+    if [[ -d /sys/firmware/efi ]]; then
+      WARNINGS+=("Secure Boot state unknown (mokutil not installed)")
+    else
+      WARNINGS+=("Secure Boot state unknown (no mokutil; no EFI firmware seen, likely BIOS boot or a container)")
+    fi
+    return
+  fi
+  out="$(LC_ALL=C mokutil --sb-state 2>&1)" || true
+  if [[ "${out}" == *"SecureBoot enabled"* ]]; then
+    WARNINGS+=("Secure Boot is enabled: AlmaLinux's shim and kernel are signed, but custom or third-party kernel modules must be signed by a key you enrolled")
+  fi
+}
+
+check_mirror_and_key() {
+  local reason
+  if ! KEY_TEXT="$(fetch "$(key_url)" 2>/dev/null)" || [[ -z "${KEY_TEXT}" ]]; then
+    BLOCKERS+=("AlmaLinux mirror unreachable: cannot download $(key_url)")
+    return
+  fi
+  if ! url_exists "$(repo_url BaseOS)repodata/repomd.xml"; then
+    BLOCKERS+=("AlmaLinux mirror has no BaseOS repository at $(repo_url BaseOS)")
+  fi
+  if ! url_exists "$(repo_url AppStream)repodata/repomd.xml"; then
+    BLOCKERS+=("AlmaLinux mirror has no AppStream repository at $(repo_url AppStream)")
+  fi
+  if ! command -v gpg >/dev/null; then
+    return
+  fi
+  CHECK_TMP="$(mktemp -d)"
+  if ! reason="$(key_matches "${KEY_TEXT}" "${CHECK_TMP}")"; then
+    BLOCKERS+=("untrusted AlmaLinux key: ${reason}")
+  fi
+}
+
+preflight() {
+  BLOCKERS=()
+  WARNINGS=()
+  check_root
+  check_commands
+  check_space
+  check_dnf_idle
+  check_secure_boot
+  find_release_packages
+  if ((${#SOURCE_PKGS[@]} == 0)); then
+    BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")
+  fi
+  classify_repos
+  if [[ -n "${CUSTOM_FPR}" ]]; then
+    WARNINGS+=("TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY")
+  fi
+  if [[ -d /sys/firmware/efi ]] || command -v grub2-mkconfig >/dev/null; then
+    :
+  else
+    WARNINGS+=("no bootloader found (container?): the bootloader step will be skipped")
+  fi
+  check_mirror_and_key
+}
+
+print_report() {
+  local item
+  printf '\n== AlmaLinux migration preflight ==\n'
+  printf 'System:       %s %s (ID=%s), %s\n' "${OS_NAME}" "${OS_VERSION}" "${OS_ID}" "${ARCH}"
+  printf 'Target:       AlmaLinux %s\n' "${MAJOR}"
+  printf 'Mirror:       %s\n' "${MIRROR}"
+  printf 'Trusted key:  %s\n' "$(accepted_fingerprints | paste -sd' ' -)"
+  printf '\nBlockers (%d):\n' "${#BLOCKERS[@]}"
+  for item in "${BLOCKERS[@]}"; do printf '  - %s\n' "${item}"; done
+  printf '\nWarnings (%d):\n' "${#WARNINGS[@]}"
+  for item in "${WARNINGS[@]}"; do printf '  - %s\n' "${item}"; done
+  printf '\nThird-party repositories (kept enabled, not used for the migration) (%d):\n' \
+    "${#THIRD_PARTY_REPOS[@]}"
+  for item in "${THIRD_PARTY_REPOS[@]}"; do printf '  - %s\n' "${item}"; done
+  printf '\nWhat would change:\n'
+  printf '  - remove: %s\n' "${SOURCE_PKGS[*]:-none}"
+  printf '  - install: %s (those the AlmaLinux repositories have)\n' "${TARGET_PKGS[*]}"
+  printf '  - disabled with the source repositories: %s\n' \
+    "$(printf '%s\n' "${SOURCE_REPO_FILES[@]##*/}" | paste -sd' ' -)"
+  printf '  - distro-sync: every installed package the AlmaLinux repositories have is\n'
+  printf '    replaced by its AlmaLinux build (upgrade, downgrade or reinstall)\n'
+  ((MAJOR == 8)) && printf '  - module streams remapped where AlmaLinux names them differently\n'
+  printf '  - bootloader configuration regenerated (skipped where there is none)\n'
+  if ((${#BLOCKERS[@]} == 0)); then
+    printf '\nResult: READY\n\n'
+  else
+    printf '\nResult: NOT READY (%d blocker(s))\n\n' "${#BLOCKERS[@]}"
+  fi
+}
+
+#######################################
+# Logging and the work directory (real runs only).
+#######################################
+start_logging() {
+  mkdir -p -- "$(dirname -- "${LOG_FILE}")"
+  exec > >(tee -a -- "${LOG_FILE}") 2>&1
+  log "${SCRIPT_NAME} ${VERSION} started: $*"
+}
+
+open_work_dir() {
+  mkdir -p -- "${WORK_DIR}"
+  chmod 0700 "${WORK_DIR}"
+  exec 9>"${LOCK_FILE}"
+  if command -v flock >/dev/null && ! flock -n 9; then
+    bail "${EXIT_BLOCKED}" "another ${SCRIPT_NAME} is running (lock ${LOCK_FILE}). Nothing changed."
+  fi
+}
+
+discard_work() {
+  rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${STATE_FILE}" \
+    "${STATE_FILE}.tmp"
+}
+
+#######################################
+# Steps before the point of no return.
+#######################################
+step_fetch_key() {
+  [[ -n "${KEY_TEXT}" ]] || KEY_TEXT="$(fetch "$(key_url)")" ||
+    die "cannot download the AlmaLinux key from $(key_url)" "Check the mirror and the network."
+  printf '%s\n' "${KEY_TEXT}" >"$(key_file).tmp"
+  mv -f -- "$(key_file).tmp" "$(key_file)"
+  log "AlmaLinux key saved to $(key_file)"
+}
+
+step_verify_key() {
+  local reason home="${WORK_DIR}/gnupg"
+  rm -rf -- "${home}"
+  mkdir -m 0700 -- "${home}"
+  if ! reason="$(key_matches "$(cat -- "$(key_file)")" "${home}")"; then
+    gpgconf --homedir "${home}" --kill all >/dev/null 2>&1 || true
+    rm -rf -- "${home}"
+    die "refusing the AlmaLinux key: ${reason}" \
+      "Use the official mirror, or --fingerprint with the key your organisation signs with."
+  fi
+  gpgconf --homedir "${home}" --kill all >/dev/null 2>&1 || true
+  rm -rf -- "${home}"
+  if [[ -n "${CUSTOM_FPR}" ]]; then
+    warn "TRUSTING THE KEY GIVEN WITH --fingerprint ${CUSTOM_FPR}, NOT THE PINNED ALMALINUX KEY"
+  fi
+  log "key fingerprint verified: $(accepted_fingerprints | paste -sd' ' -)"
+}
+
+write_repo() {
+  local id="$1"
+  local dir="$2"
+  cat <<EOF
+[${id}]
+name=AlmaLinux ${MAJOR} - ${dir} (almalinux-migrate)
+baseurl=$(repo_url "${dir}")
+enabled=1
+gpgcheck=1
+repo_gpgcheck=0
+gpgkey=file://$(key_file)
+metadata_expire=-1
+skip_if_unavailable=False
+
+EOF
+}
+
+step_prepare_repos() {
+  local optional
+  rm -rf -- "${REPOS_DIR}"
+  mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
+  {
+    write_repo baseos BaseOS
+    write_repo appstream AppStream
+    if ((MAJOR == 8)); then optional="powertools:PowerTools"; else optional="crb:CRB"; fi
+    if url_exists "$(repo_url "${optional#*:}")repodata/repomd.xml"; then
+      write_repo "${optional%%:*}" "${optional#*:}"
+    fi
+    if url_exists "$(repo_url extras)repodata/repomd.xml"; then
+      write_repo extras extras
+    fi
+  } >"${REPOS_DIR}/almalinux-migrate.repo"
+  log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}"
+}
+
+step_download() {
+  local -a available wanted=()
+  local pkg
+  local names
+  names="$(dnf_run -q repoquery --qf '%{name}' "${TARGET_PKGS[@]}")" ||
+    die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
+  mapfile -t available < <(printf '%s\n' "${names}" | sort -u)
+  for pkg in "${TARGET_PKGS[@]}"; do
+    if printf '%s\n' "${available[@]}" | grep -qx -- "${pkg}"; then
+      wanted+=("${pkg}")
+    elif [[ "${pkg}" == "almalinux-release" ]]; then
+      die "the AlmaLinux repositories at ${MIRROR} have no almalinux-release package" \
+        "Check that --mirror points at an AlmaLinux ${MAJOR} tree."
+    else
+      log "not in the AlmaLinux repositories, skipped: ${pkg}"
+    fi
+  done
+  TARGET_PKGS=("${wanted[@]}")
+  dnf_run install --downloadonly --allowerasing "${TARGET_PKGS[@]}" ||
+    die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
+  dnf_run distro-sync --downloadonly ||
+    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+  state_save TARGET_PKGS "${TARGET_PKGS[*]}"
+  log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
+}
+
+step_verify_signatures() {
+  local out bad
+  local -a files
+  mapfile -t files < <(find "${CACHE_DIR}" -name '*.rpm' -type f | sort)
+  ((${#files[@]} > 0)) || die "no package was downloaded"
+  rm -rf -- "${KEYRING_DIR}"
+  mkdir -p -- "${KEYRING_DIR}"
+  run rpmkeys --dbpath "${KEYRING_DIR}" --import "$(key_file)" ||
+    die "cannot load the verified AlmaLinux key into a temporary keyring"
+  out="$(LC_ALL=C run rpmkeys --dbpath "${KEYRING_DIR}" --checksig -- "${files[@]}" 2>&1)" || true
+  # Every line must end in "signatures OK": "digests OK" alone means unsigned.
+  bad="$(printf '%s\n' "${out}" | grep -v ': digests signatures OK$' | grep -v '^+ ' || true)"
+  if [[ -n "${bad}" ]]; then
+    die "package signature check failed (unsigned, tampered or signed by another key):
+${bad}" "The mirror serves packages that are not AlmaLinux's; use a trustworthy mirror."
+  fi
+  rpm -qp --qf '%{NAME} %{VERSION}\n' -- "${files[@]}" 2>/dev/null |
+    awk -v m="${MAJOR}" '$1 == "almalinux-release" { split($2, v, "."); if (v[1] != m) bad = 1; seen = 1 }
+      END { exit (seen && !bad) ? 0 : 1 }' ||
+    die "the downloaded almalinux-release is not AlmaLinux ${MAJOR}"
+  log "signatures verified: ${#files[@]} package(s), all signed by the trusted key"
+}
+
+step_backup() {
+  local path
+  BACKUP_DIR="${WORK_DIR}/backup-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p -- "${BACKUP_DIR}/root"
+  : >"${BACKUP_DIR}/absent"
+  for path in "${BACKUP_PATHS[@]}"; do
+    if [[ -e "${path}" || -L "${path}" ]]; then
+      cp -a --parents -- "${path}" "${BACKUP_DIR}/root/"
+    else
+      printf '%s\n' "${path}" >>"${BACKUP_DIR}/absent"
+    fi
+  done
+  rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH} %{VENDOR}\n' |
+    sort >"${BACKUP_DIR}/packages.txt"
+  sync
+  state_save BACKUP_DIR "${BACKUP_DIR}"
+  log "backup written to ${BACKUP_DIR}"
+}
+
+# Puts the saved files back, byte-identical (only before the point of no return).
+restore_backup() {
+  local path
+  [[ -n "${BACKUP_DIR}" && -d "${BACKUP_DIR}/root" ]] || return 0
+  for path in "${BACKUP_PATHS[@]}"; do
+    if [[ -e "${BACKUP_DIR}/root${path}" || -L "${BACKUP_DIR}/root${path}" ]]; then
+      rm -rf -- "${path}"
+      cp -a -- "${BACKUP_DIR}/root${path}" "${path}"
+    elif grep -qx -- "${path}" "${BACKUP_DIR}/absent" 2>/dev/null; then
+      rm -rf -- "${path}"
+    fi
+  done
+  sync
+  printf '%s: restored the saved files from %s\n' "${SCRIPT_NAME}" "${BACKUP_DIR}" >&2
+}
+
+confirm() {
+  local answer=""
+  ((ASSUME_YES == 1)) && return 0
+  printf '\nAbout to migrate %s %s to AlmaLinux %s:\n' "${OS_NAME}" "${OS_VERSION}" "${MAJOR}"
+  printf '  remove:  %s\n' "${SOURCE_PKGS[*]}"
+  printf '  install: %s\n' "${TARGET_PKGS[*]}"
+  printf '  then distro-sync %s verified package(s) from %s\n' \
+    "$(find "${CACHE_DIR}" -name '*.rpm' | wc -l)" "${MIRROR}"
+  printf 'Continue? [y/N] '
+  read -r answer || answer=""
+  if [[ "${answer}" != [yY]* ]]; then
+    PHASE="start"
+    discard_work
+    printf '%s: not confirmed; nothing changed.\n' "${SCRIPT_NAME}" >&2
+    exit "${EXIT_DECLINED}"
+  fi
+}
+
+#######################################
+# Steps after the point of no return (each one can be re-run).
+#######################################
+step_swap_release() {
+  local -a old new missing=()
+  local pkg
+  run rpm --import "$(key_file)" || die "cannot import the AlmaLinux key into the rpm database"
+  read -r -a old <<<"${STATE[SOURCE_PKGS]}"
+  read -r -a new <<<"${STATE[TARGET_PKGS]}"
+  mapfile -t old < <(installed_names "${old[@]}")
+  for pkg in "${new[@]}"; do
+    rpm -q "${pkg}" >/dev/null 2>&1 || missing+=("${pkg}")
+  done
+  if ((${#missing[@]} > 0)); then
+    # One transaction: rpm installs the new packages before it erases the old,
+    # so an interruption leaves at least one release package installed.
+    {
+      ((${#old[@]} > 0)) && printf 'remove %s\n' "${old[*]}"
+      printf 'install %s\n' "${missing[*]}"
+      printf 'run\n'
+    } >"${WORK_DIR}/swap.dnf"
+    if ! dnf_run shell "${WORK_DIR}/swap.dnf" || ! rpm -q "${missing[@]}" >/dev/null 2>&1; then
+      warn "dnf could not swap the release packages in one transaction; installing them with rpm"
+      swap_with_rpm "${missing[@]}"
+    fi
+  fi
+  mapfile -t old < <(installed_names "${old[@]}")
+  if ((${#old[@]} > 0)); then
+    run rpm -e --nodeps -- "${old[@]}" || die "cannot remove ${old[*]}"
+  fi
+  rpm -q almalinux-release >/dev/null 2>&1 || die "almalinux-release is not installed after the swap"
+  disable_source_repos
+  log "release packages swapped: $(rpm -q "${new[@]}" | paste -sd' ' -)"
+}
+
+# Fallback: the new packages from the verified cache, then the old ones erased.
+swap_with_rpm() {
+  local -a files=()
+  local file name
+  while IFS= read -r file; do
+    name="$(rpm -qp --qf '%{NAME}' -- "${file}" 2>/dev/null)" || continue
+    if [[ " $* " == *" ${name} "* ]]; then
+      files+=("${file}")
+    fi
+  done < <(find "${CACHE_DIR}" -name 'almalinux-*.rpm' -type f)
+  ((${#files[@]} > 0)) || die "the verified AlmaLinux release packages are missing from ${CACHE_DIR}"
+  run rpm -U --replacefiles --replacepkgs -- "${files[@]}" ||
+    die "cannot install the AlmaLinux release packages"
+}
+
+disable_source_repos() {
+  local file=/etc/yum.repos.d/redhat.repo
+  # Written by subscription-manager, owned by no package: rpm -e leaves it.
+  if [[ -f "${file}" ]]; then
+    mv -f -- "${file}" "${file}.almalinux-migrate-disabled"
+    log "disabled ${file} (renamed to ${file##*/}.almalinux-migrate-disabled)"
+  fi
+  for file in /etc/dnf/plugins/subscription-manager.conf /etc/dnf/plugins/product-id.conf \
+    /etc/yum/pluginconf.d/subscription-manager.conf; do
+    [[ -f "${file}" ]] || continue
+    sed -i 's/^enabled[[:space:]]*=.*/enabled=0/' -- "${file}"
+    log "disabled the dnf plugin configured in ${file}"
+  done
+}
+
+step_configure_repos() {
+  local file extra_key=""
+  if [[ "${MIRROR}" == "${OFFICIAL_MIRROR}" ]]; then
+    log "official mirror: repository files left as shipped"
+    return 0
+  fi
+  if [[ -n "${CUSTOM_FPR}" ]]; then
+    extra_key="/etc/pki/rpm-gpg/RPM-GPG-KEY-AlmaLinux-${MAJOR}-mirror"
+    mkdir -p -- /etc/pki/rpm-gpg
+    cp -f -- "$(key_file)" "${extra_key}"
+  fi
+  shopt -s nullglob
+  for file in /etc/yum.repos.d/almalinux*.repo; do
+    sed -i -E \
+      -e "s|^#?[[:space:]]*baseurl[[:space:]]*=[[:space:]]*${OFFICIAL_MIRROR}|baseurl=${MIRROR}|" \
+      -e 's|^[[:space:]]*(mirrorlist[[:space:]]*=)|#\1|' \
+      -- "${file}"
+    if [[ -n "${extra_key}" ]]; then
+      sed -i -E "/^gpgkey[[:space:]]*=/{/${extra_key//\//\\/}/!s|\$| file://${extra_key}|}" -- "${file}"
+    fi
+    log "pointed ${file} at ${MIRROR}"
+  done
+  shopt -u nullglob
+}
+
+step_remap_modules() {
+  local file name stream state entry
+  if ((MAJOR != 8)); then
+    log "module streams: nothing to remap on EL${MAJOR}"
+    return 0
+  fi
+  shopt -s nullglob
+  for file in /etc/dnf/modules.d/*.module; do
+    name="$(awk -F= '$1 == "name" { print $2 }' "${file}")"
+    stream="$(awk -F= '$1 == "stream" { print $2 }' "${file}")"
+    state="$(awk -F= '$1 == "state" { print $2 }' "${file}")"
+    [[ "${state}" == "enabled" ]] || continue
+    for entry in "${MODULE_REMAP[@]}"; do
+      IFS=: read -r m from to <<<"${entry}"
+      if [[ "${name}" == "${m}" && "${stream}" == "${from}" ]]; then
+        dnf_run module reset "${name}" || die "cannot reset module ${name}"
+        dnf_run module enable "${name}:${to}" || die "cannot enable module ${name}:${to}"
+        log "module ${name}: stream ${from} remapped to ${to}"
+      fi
+    done
+  done
+  shopt -u nullglob
+  log "module streams checked"
+}
+
+# A run killed inside an rpm transaction can leave two versions of a package;
+# the one not built by AlmaLinux goes, distro-sync then settles the rest.
+remove_duplicates() {
+  local line
+  while read -r line; do
+    [[ -n "${line}" ]] || continue
+    warn "removing the interrupted transaction's duplicate ${line}"
+    run rpm -e --nodeps --noscripts -- "${line}" || die "cannot remove duplicate ${line}"
+  done < <(rpm -qa --qf '%{NAME}.%{ARCH} %{NEVRA} %{VENDOR}\n' |
+    grep -Ev '^(gpg-pubkey|kernel[^ ]*|installonlypkg)\.' |
+    awk '{ n[$1]++; line[$1, n[$1]] = $0 }
+         END { for (k in n) if (n[k] > 1) for (i = 1; i <= n[k]; i++) {
+                 split(line[k, i], f, " "); if (f[3] != "AlmaLinux") print f[2] } }')
+}
+
+step_distro_sync() {
+  remove_duplicates
+  dnf_run distro-sync ||
+    die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
+}
+
+step_bootloader() {
+  local cfg
+  if ! command -v grub2-mkconfig >/dev/null; then
+    if [[ "${ARCH}" == "s390x" ]] && command -v zipl >/dev/null; then
+      run zipl || die "zipl failed"
+      return 0
+    fi
+    log "no bootloader found (grub2-mkconfig missing; a container?): skipped"
+    return 0
+  fi
+  if [[ -d /boot/grub2 ]]; then
+    run grub2-mkconfig -o /boot/grub2/grub.cfg || die "grub2-mkconfig failed"
+  fi
+  if [[ -d /sys/firmware/efi ]]; then
+    if ((MAJOR == 8)) && [[ -d /boot/efi/EFI/almalinux ]]; then
+      cfg=/boot/efi/EFI/almalinux/grub.cfg
+      run grub2-mkconfig -o "${cfg}" || die "grub2-mkconfig failed for ${cfg}"
+    fi
+    add_efi_entry
+  fi
+}
+
+add_efi_entry() {
+  local shim source disk part
+  case "${ARCH}" in
+    x86_64) shim="shimx64.efi" ;;
+    aarch64) shim="shimaa64.efi" ;;
+    *) return 0 ;;
+  esac
+  if ! command -v efibootmgr >/dev/null; then
+    warn "efibootmgr missing: add an EFI boot entry for \\EFI\\almalinux\\${shim} by hand"
+    return 0
+  fi
+  if efibootmgr 2>/dev/null | grep -q 'AlmaLinux'; then
+    log "EFI boot entry for AlmaLinux already present"
+    return 0
+  fi
+  [[ -f "/boot/efi/EFI/almalinux/${shim}" ]] || {
+    warn "/boot/efi/EFI/almalinux/${shim} not found: no EFI boot entry added"
+    return 0
+  }
+  source="$(findmnt -no SOURCE /boot/efi)"
+  disk="/dev/$(lsblk -no PKNAME "${source}" | head -n1)"
+  part="$(cat "/sys/class/block/${source##*/}/partition")"
+  run efibootmgr -c -d "${disk}" -p "${part}" -L AlmaLinux -l "\\EFI\\almalinux\\${shim}" ||
+    die "efibootmgr could not add the AlmaLinux boot entry"
+}
+
+step_finish() {
+  local end others
+  end="$(now_ns)"
+  rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${WORK_DIR}/swap.dnf"
+  others="$(rpm -qa --qf '%{NAME} %{VENDOR}\n' | awk '$1 != "gpg-pubkey" && $2 != "AlmaLinux" { print $1 }' |
+    sort | paste -sd' ' -)" || true
+  log "migration to AlmaLinux ${MAJOR} complete: $(cat /etc/system-release 2>/dev/null || true)"
+  if [[ -n "${STATE[THIRD_PARTY]:-}" ]]; then
+    log "third-party repositories kept enabled: ${STATE[THIRD_PARTY]}"
+  fi
+  if [[ -n "${others}" ]]; then
+    log "packages not built by AlmaLinux (third-party or not in the AlmaLinux repositories): ${others}"
+  fi
+  log "backup of the previous configuration: ${STATE[BACKUP_DIR]:-}"
+  log "unsafe window: $(awk -v s="${UNSAFE_START_NS}" -v e="${end}" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s (from the first change to the system to the end${RESUME_FROM:+, this run resumed at ${RESUME_FROM}})"
+  log "reboot to start the AlmaLinux kernel"
+}
+
+#######################################
+# Driving the steps.
+#######################################
+run_step() {
+  local step="$1"
+  log "==> ${step}"
+  "step_${step//-/_}"
+  state_save STEP "${step}"
+}
+
+install_traps() {
+  trap 'on_err "$?" "${LINENO}" "${BASH_COMMAND}"' ERR
+  trap 'on_signal INT' INT
+  trap 'on_signal TERM' TERM
+  trap 'on_signal HUP' HUP
+}
+
+run_check() {
+  preflight
+  print_report
+  if ((${#BLOCKERS[@]} > 0)); then
+    exit "${EXIT_BLOCKED}"
+  fi
+  exit "${EXIT_OK}"
+}
+
+# Restores the run's settings from the state file of an interrupted migration.
+load_resume() {
+  MAJOR="${STATE[MAJOR]}"
+  ARCH="${STATE[ARCH]}"
+  OS_ID="${STATE[SOURCE_ID]}"
+  OS_NAME="${STATE[SOURCE_NAME]}"
+  BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
+  if ((MIRROR_GIVEN == 1)) && [[ "${MIRROR}" != "${STATE[MIRROR]}" ]]; then
+    warn "--mirror differs from the interrupted run's (${STATE[MIRROR]}); using ${MIRROR}"
+    STATE[MIRROR]="${MIRROR}"
+    step_prepare_repos
+  fi
+  MIRROR="${STATE[MIRROR]}"
+  CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
+}
+
+resume() {
+  local step started=0
+  RESUME_FROM="${STATE[STEP]}"
+  ((CHECK_ONLY == 1)) &&
+    bail "${EXIT_BLOCKED}" "an interrupted migration (after the point of no return, step ${RESUME_FROM}) must be finished: run ${SCRIPT_NAME} -y"
+  ((EUID == 0)) || bail "${EXIT_BLOCKED}" "run as root to resume the interrupted migration."
+  start_logging "$@"
+  open_work_dir
+  install_traps
+  load_resume
+  log "resuming the interrupted migration of ${OS_NAME} to AlmaLinux ${MAJOR} after step ${RESUME_FROM}"
+  PHASE="post"
+  UNSAFE_START_NS="$(now_ns)"
+  # STEP names the last completed step; "backup" means stopped in the swap.
+  for step in "${POST_STEPS[@]}"; do
+    if ((started == 0)); then
+      if [[ "${RESUME_FROM}" == "backup" ]]; then
+        started=1
+      elif [[ "${RESUME_FROM}" == "${step}" ]]; then
+        started=1
+        continue
+      else
+        continue
+      fi
+    fi
+    run_step "${step}"
+  done
+  state_save STEP "done"
+  exit "${EXIT_OK}"
+}
+
+migrate() {
+  local step third
+  ((EUID == 0)) || bail "${EXIT_BLOCKED}" "must be run as root (try: sudo ${SCRIPT_NAME}). Nothing changed."
+  preflight
+  if ((${#BLOCKERS[@]} > 0)); then
+    print_report >&2
+    bail "${EXIT_BLOCKED}" "preflight found ${#BLOCKERS[@]} blocker(s); nothing changed. Fix them (see above) and re-run; --check repeats the report."
+  fi
+  start_logging "$@"
+  print_report
+  open_work_dir
+  install_traps
+  PHASE="pre"
+  if [[ -n "${STATE[STEP]:-}" && "${STATE[STEP]}" != "done" ]]; then
+    log "an earlier run stopped at step ${STATE[STEP]} before changing anything: starting over"
+  fi
+  STATE=()
+  third="$(printf '%s, ' "${THIRD_PARTY_REPOS[@]}")"
+  state_save STEP preflight PONR 0 SOURCE_ID "${OS_ID}" SOURCE_NAME "${OS_NAME} ${OS_VERSION}" \
+    MAJOR "${MAJOR}" ARCH "${ARCH}" MIRROR "${MIRROR}" FINGERPRINT "${CUSTOM_FPR}" \
+    SOURCE_PKGS "${SOURCE_PKGS[*]}" TARGET_PKGS "${TARGET_PKGS[*]}" \
+    THIRD_PARTY "${third%, }" \
+    SOURCE_REPO_FILES "$(printf '%s ' "${SOURCE_REPO_FILES[@]}")"
+  for step in "${PRE_STEPS[@]}"; do
+    [[ "${step}" == "backup" ]] && confirm
+    run_step "${step}"
+  done
+  # The point of no return: from here a failure is resumed, not restored.
+  UNSAFE_START_NS="$(now_ns)"
+  state_save PONR 1 UNSAFE_START "${UNSAFE_START_NS}"
+  PHASE="post"
+  log "point of no return: first change to the system now"
+  for step in "${POST_STEPS[@]}"; do
+    run_step "${step}"
+  done
+  state_save STEP "done"
+  exit "${EXIT_OK}"
+}
+
+main() {
+  parse_args "$@"
+  trap cleanup EXIT
+  if ((CHECK_ONLY == 1 && LOG_GIVEN == 1)); then
+    start_logging "$@"
+  fi
+  state_load
+  if [[ "${STATE[PONR]:-0}" == "1" && "${STATE[STEP]:-}" != "done" ]]; then
+    resume "$@"
+  fi
+  detect_system
+  if is_migrated; then
+    printf '%s: this system already runs AlmaLinux %s (almalinux-release installed); nothing to do.\n' \
+      "${SCRIPT_NAME}" "${OS_VERSION}"
+    exit "${EXIT_OK}"
+  fi
+  if [[ "${OS_ID}" == "almalinux" ]]; then
+    bail "${EXIT_UNSUPPORTED}" "os-release says AlmaLinux but almalinux-release is not installed; repair it with: dnf install almalinux-release. Nothing changed."
+  fi
+  if ((CHECK_ONLY == 1)); then
+    run_check
+  fi
+  migrate "$@"
+}
+
+main "$@"
