@@ -391,11 +391,20 @@ installed_names() {
   rpm -q --qf '%{NAME}\n' "$@" 2>/dev/null | grep -v '[[:space:]]' || true
 }
 
+# dnf options: only the AlmaLinux repositories, our cache, no plugins.
 dnf_opts() {
   printf '%s\n' -y --noplugins "--releasever=${MAJOR}" \
     "--setopt=reposdir=${REPOS_DIR}" "--setopt=cachedir=${CACHE_DIR}" \
-    --setopt=keepcache=True --setopt=gpgcheck=True \
-    --setopt=localpkg_gpgcheck=True --setopt=clean_requirements_on_remove=False
+    --setopt=keepcache=True --setopt=clean_requirements_on_remove=False
+  if [[ "${PHASE}" == "pre" ]]; then
+    # Before the point of no return dnf only resolves and downloads, and must
+    # write nothing outside the work directory: with gpgcheck it would import
+    # the key into the rpm database. rpmkeys checks every signature instead.
+    printf '%s\n' --nogpgcheck "--setopt=logdir=${WORK_DIR}/dnf-log" \
+      "--setopt=persistdir=${WORK_DIR}/dnf-persist"
+  else
+    printf '%s\n' --setopt=gpgcheck=True --setopt=localpkg_gpgcheck=True
+  fi
 }
 
 dnf_run() {
@@ -701,7 +710,7 @@ open_work_dir() {
 
 discard_work() {
   rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${STATE_FILE}" \
-    "${STATE_FILE}.tmp"
+    "${STATE_FILE}.tmp" "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist"
 }
 
 #######################################
@@ -786,9 +795,16 @@ step_download() {
     fi
   done
   TARGET_PKGS=("${wanted[@]}")
-  dnf_run install --downloadonly --allowerasing "${TARGET_PKGS[@]}" ||
+  # Remote packages stay in dnf's cache (keepcache), where the transaction
+  # after the point of no return finds them; a local mirror's packages are
+  # copied, only to check their signatures (dnf checks them again on install).
+  local -a dest=()
+  if [[ "${MIRROR}" == file://* ]]; then
+    dest=("--destdir=${CACHE_DIR}/local")
+  fi
+  dnf_run install --downloadonly --allowerasing "${dest[@]}" "${TARGET_PKGS[@]}" ||
     die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
-  dnf_run distro-sync --downloadonly ||
+  dnf_run distro-sync --downloadonly "${dest[@]}" ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
@@ -1057,7 +1073,8 @@ add_efi_entry() {
 step_finish() {
   local end others
   end="$(now_ns)"
-  rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${WORK_DIR}/swap.dnf"
+  rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${WORK_DIR}/swap.dnf" \
+    "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist"
   others="$(rpm -qa --qf '%{NAME} %{VENDOR}\n' | awk '$1 != "gpg-pubkey" && $2 != "AlmaLinux" { print $1 }' |
     sort | paste -sd' ' -)" || true
   log "migration to AlmaLinux ${MAJOR} complete: $(cat /etc/system-release 2>/dev/null || true)"
