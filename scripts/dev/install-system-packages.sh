@@ -9,7 +9,7 @@ readonly SITE_PACKAGES=(git python3-venv)
 # chromium: end-to-end tests; nodejs/npm: axe-core for accessibility checks.
 readonly TEST_PACKAGES=(
   "${SITE_PACKAGES[@]}" shellcheck rpm dnf dnf-plugins-core createrepo-c
-  gnupg chromium nodejs npm util-linux iproute2
+  gnupg curl chromium nodejs npm util-linux iproute2
 )
 
 die() {

@@ -1,0 +1,99 @@
+"""Fixtures for the migration tests: simulated EL systems built once per run.
+
+See tests/migrate/README.md and the simel package docstring for the API.
+"""
+
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from simel import Lab, MirrorServer  # noqa: E402
+
+REQUIRED_TOOLS = ("rpm", "rpmbuild", "rpmsign", "dnf", "createrepo_c", "gpg",
+                  "gpgconf", "unshare", "chroot", "setarch", "curl")
+HOST_RPMDB_PATHS = (Path("/var/lib/rpm"), Path("/root/.rpmdb"))
+
+
+def host_rpmdb_state():
+    """What the host's rpm database locations hold: {path: sha256 | 'dir'}."""
+    state = {}
+    for top in HOST_RPMDB_PATHS:
+        if not top.exists():
+            continue
+        state[str(top)] = "dir"
+        for path in sorted(top.rglob("*")):
+            state[str(path)] = ("dir" if path.is_dir()
+                                else hashlib.sha256(path.read_bytes()).hexdigest())
+    return state
+
+
+@pytest.fixture(scope="session")
+def host_rpmdb_before():
+    """The host's rpm database state before any simulated system is built."""
+    return host_rpmdb_state()
+
+
+@pytest.fixture(scope="session")
+def simel_lab(tmp_path_factory, host_rpmdb_before):
+    """Keys, family repositories, the AlmaLinux mirror; roots built on demand."""
+    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.fail("simulated EL systems need: " + ", ".join(missing)
+                    + " (run: scripts/dev/install-system-packages.sh test)")
+    if os.geteuid() != 0:
+        pytest.fail("simulated EL systems need root (mount namespaces, chroot)")
+    lab = Lab(tmp_path_factory.mktemp("simel"))
+    yield lab
+    lab.close()
+
+
+@pytest.fixture(scope="session")
+def alma_mirror(simel_lab):
+    """The good AlmaLinux mirror (majors 8, 9, 10), bound at /srv/mirror by default."""
+    return simel_lab.mirror
+
+
+@pytest.fixture
+def make_root(simel_lab, tmp_path):
+    """make_root("centos8", third_party=False) -> a private SimRoot copy."""
+    count = 0
+
+    def make(family, third_party=False):
+        nonlocal count
+        count += 1
+        return simel_lab.new_root(family, tmp_path / f"{family}-{count}", third_party)
+
+    return make
+
+
+@pytest.fixture
+def bad_mirror(simel_lab):
+    """bad_mirror(tampered=NAME | unsigned=NAME | unknown_key=NAME | missing=NAME | wrong_key=True)."""
+    return simel_lab.mirror_with
+
+
+@pytest.fixture
+def http_mirror(simel_lab):
+    """http_mirror(mirror=None) -> a started MirrorServer (closed after the test)."""
+    servers = []
+
+    def start(mirror=None):
+        server = MirrorServer(mirror if mirror is not None else simel_lab.mirror)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def script_args(simel_lab):
+    """script_args(root, mirror_url=..., fingerprint=True, yes=True) -> option list."""
+    return simel_lab.script_args

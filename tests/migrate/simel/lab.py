@@ -1,0 +1,329 @@
+"""The Lab: keys, per-family repositories, the AlmaLinux mirror, golden roots."""
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import rpms
+from ._proc import RpmHome, host_arch, run
+from .families import (ALMA_VENDOR, FAMILIES, SIGNING_KEYS, alma_family,
+                       ordinary_packages, repo_section)
+from .keys import Keyring
+from .root import (MIRROR_IN_ROOT, MIRROR_URL, SCRIPT_DIR_IN_ROOT,
+                   THIRD_PARTY_IN_ROOT, SimRoot, make_skeleton)
+
+DEFAULT_SCRIPT_DIR = Path(__file__).resolve().parents[3] / "scripts"
+ALMA_MAJORS = (8, 9, 10)
+THIRD_PARTY_REPO_ID = "epel-sim"
+THIRD_PARTY_PACKAGE = "epel-sim-hello"
+THIRD_PARTY_VENDOR = "Fedora Project"
+
+
+@dataclass
+class Mirror:
+    """An AlmaLinux mirror tree on the host, laid out like the official one."""
+    path: Path
+    arch: str
+    majors: tuple
+    keys: dict                      # major -> Key whose public part is served
+    packages: dict = field(default_factory=dict)   # major -> {name: rpm path}
+    variant: str = "good"
+
+    url = MIRROR_URL                 # where a root sees it (bound read-only)
+
+    def tree(self, major, repo="BaseOS"):
+        return self.path / str(major) / repo / self.arch / "os"
+
+    def rpm(self, major, name):
+        return self.packages[major][name]
+
+
+class Lab:
+    """Everything a migration test needs, built lazily and cached.
+
+    directory: a scratch directory (session tmp); n_packages: ordinary
+    packages per system (>= 4); majors: AlmaLinux majors on the mirror.
+    """
+
+    def __init__(self, directory, *, n_packages=6, majors=ALMA_MAJORS,
+                 script_dir=DEFAULT_SCRIPT_DIR, arch=None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.n_packages = n_packages
+        self.majors = tuple(majors)
+        self.script_dir = Path(script_dir)
+        self.arch = arch or host_arch()
+        self.timings = {}
+        started = time.monotonic()
+        self.keyring = Keyring(self.directory / "keys")
+        for major in self.majors:
+            self.keyring.create(f"almalinux-{major}",
+                                f"AlmaLinux OS {major} test key <packager@almalinux.invalid>")
+        for name in SIGNING_KEYS:
+            if not name.startswith("almalinux-"):
+                self.keyring.create(name, f"{name} test key <{name}@simel.invalid>")
+        self.keyring.create("unknown", "Unknown test key <unknown@simel.invalid>")
+        self.keyring.create(THIRD_PARTY_REPO_ID, "EPEL simulated test key <epel@simel.invalid>")
+        self.home = RpmHome(self.directory / "home", self.keyring.gnupghome)
+        self.timings["keys"] = time.monotonic() - started
+        self._family_repos = {}
+        self._third_party = None
+        self._mirror = None
+        self._unsigned = {}
+        self._variants = {}
+        self._goldens = {}
+
+    # ------------------------------------------------------------ keys
+    def key(self, name):
+        return self.keyring[name]
+
+    def alma_key(self, major):
+        return self.keyring[f"almalinux-{major}"]
+
+    def close(self):
+        self.keyring.close()
+
+    def _timed(self, label, func, *args):
+        started = time.monotonic()
+        result = func(*args)
+        self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - started
+        return result
+
+    # ------------------------------------------------------------ source repos
+    def family_repo(self, family_key):
+        """Host directory of the family's own signed repository (built once)."""
+        if family_key not in self._family_repos:
+            self._family_repos[family_key] = self._timed(
+                f"repo {family_key}", self._build_family_repo, FAMILIES[family_key])
+        return self._family_repos[family_key]
+
+    def _build_family_repo(self, family):
+        repo = self.directory / "repos" / family.key
+        key = self.keyring[family.signing_key]
+        packages = family.release_packages(key, self.arch) + ordinary_packages(
+            family.major, self.n_packages, family.vendor)
+        built = rpms.build(self.home, packages, repo / "Packages", f"simel-{family.key}")
+        rpms.sign(self.home, key, built.values())
+        rpms.createrepo(repo)
+        return repo
+
+    def third_party_repo(self):
+        """A third-party repository per major ('epel-sim'), bound at /srv/thirdparty."""
+        if self._third_party is None:
+            self._third_party = self._timed("repo third-party", self._build_third_party)
+        return self._third_party
+
+    def _build_third_party(self):
+        top = self.directory / "thirdparty"
+        key = self.keyring[THIRD_PARTY_REPO_ID]
+        keyfile = "/etc/pki/rpm-gpg/RPM-GPG-KEY-EPEL-SIM"
+        repo_file = repo_section(
+            THIRD_PARTY_REPO_ID, "Extra Packages (simulated third party) $releasever",
+            [f"baseurl=file://{THIRD_PARTY_IN_ROOT}/$releasever/"], f"file://{keyfile}")
+        for major in sorted({f.major for f in FAMILIES.values() if f.rpm_based}):
+            packages = [
+                rpms.Package("epel-sim-release", str(major), "1", THIRD_PARTY_VENDOR,
+                             files={f"/etc/yum.repos.d/{THIRD_PARTY_REPO_ID}.repo": repo_file,
+                                    keyfile: key.public_key.read_text()},
+                             config={f"/etc/yum.repos.d/{THIRD_PARTY_REPO_ID}.repo"}),
+                rpms.Package(THIRD_PARTY_PACKAGE, "2.10", f"1.el{major}", THIRD_PARTY_VENDOR,
+                             files={f"/usr/share/{THIRD_PARTY_PACKAGE}/README": "hello\n"},
+                             dirs=[f"/usr/share/{THIRD_PARTY_PACKAGE}"]),
+            ]
+            built = rpms.build(self.home, packages, top / str(major) / "Packages",
+                               f"simel-thirdparty-{major}")
+            rpms.sign(self.home, key, built.values())
+            rpms.createrepo(top / str(major))
+        return top
+
+    # ------------------------------------------------------------ the mirror
+    @property
+    def mirror(self):
+        """The good AlmaLinux mirror (all majors), built once."""
+        if self._mirror is None:
+            self._mirror = self._timed("mirror", self._build_mirror)
+        return self._mirror
+
+    def _build_mirror(self):
+        top = self.directory / "mirror"
+        mirror = Mirror(top, self.arch, self.majors,
+                        {m: self.alma_key(m) for m in self.majors})
+        for major in self.majors:
+            fam = alma_family(major)
+            key = self.alma_key(major)
+            release = fam.release_packages(key, self.arch)
+            ordinary = ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True)
+            unsigned = rpms.build(self.home, release + ordinary,
+                                  self.directory / "unsigned" / str(major),
+                                  f"simel-almalinux-{major}")
+            self._unsigned[major] = unsigned
+            placed = {}
+            for i, pkg in enumerate(release + ordinary):
+                # Release packages and every other ordinary one in BaseOS.
+                repo = "BaseOS" if pkg in release or i % 2 == 0 else "AppStream"
+                dest = mirror.tree(major, repo) / "Packages" / unsigned[pkg.name].name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(unsigned[pkg.name], dest)
+                placed[pkg.name] = dest
+            rpms.sign(self.home, key, placed.values())
+            mirror.packages[major] = placed
+            extra = "PowerTools" if major == 8 else "CRB"
+            for repo in ("BaseOS", "AppStream", "extras", extra):
+                mirror.tree(major, repo).mkdir(parents=True, exist_ok=True)
+                rpms.createrepo(mirror.tree(major, repo))
+            shutil.copy2(key.public_key, top / f"RPM-GPG-KEY-AlmaLinux-{major}")
+            if major == 8:   # the 8.x key also lives under its old, unsuffixed name
+                shutil.copy2(key.public_key, top / "RPM-GPG-KEY-AlmaLinux")
+        return mirror
+
+    def mirror_with(self, *, tampered=None, unsigned=None, unknown_key=None,
+                    missing=None, wrong_key=False):
+        """A copy of the mirror with one defect (cached per defect).
+
+        tampered/unsigned/unknown_key/missing: a package name whose RPM, in
+        every major, gets one payload byte flipped after signing / is the
+        unsigned build / is signed by the "unknown" key / is removed. The
+        repodata is regenerated afterwards (a compromised mirror serves
+        consistent metadata: only the signature check can catch it).
+        wrong_key: the served RPM-GPG-KEY-AlmaLinux-* files hold the
+        "unknown" key (fingerprint mismatch).
+        """
+        spec = (("tampered", tampered), ("unsigned", unsigned),
+                ("unknown_key", unknown_key), ("missing", missing),
+                ("wrong_key", wrong_key))
+        label = "-".join(f"{k}={v}" for k, v in spec if v) or "good"
+        if label == "good":
+            return self.mirror
+        if label not in self._variants:
+            self._variants[label] = self._timed(
+                f"variant {label}", self._build_variant, label, dict(spec))
+        return self._variants[label]
+
+    def _build_variant(self, label, spec):
+        good = self.mirror
+        top = self.directory / "variants" / label
+        top.parent.mkdir(parents=True, exist_ok=True)
+        run(["cp", "-al", str(good.path), str(top)])   # hard links: cheap
+        variant = Mirror(top, good.arch, good.majors, dict(good.keys), variant=label)
+        unknown = self.keyring["unknown"]
+        for major in good.majors:
+            variant.packages[major] = {
+                name: top / path.relative_to(good.path)
+                for name, path in good.packages[major].items()}
+            touched = set()
+            for kind in ("tampered", "unsigned", "unknown_key", "missing"):
+                name = spec[kind]
+                if not name or name not in variant.packages[major]:
+                    continue
+                path = variant.packages[major][name]
+                source = path if kind == "tampered" else self._unsigned[major][name]
+                data = source.read_bytes()
+                path.unlink()   # break the hard link before writing
+                if kind == "missing":
+                    del variant.packages[major][name]
+                else:
+                    path.write_bytes(data)
+                    if kind == "tampered":
+                        rpms.tamper(path)
+                    elif kind == "unknown_key":
+                        rpms.sign(self.home, unknown, [path])
+                touched.add(path.parent.parent)
+            for tree in touched:
+                shutil.rmtree(tree / "repodata")
+                rpms.createrepo(tree)
+            if spec["wrong_key"]:
+                for keyfile in top.glob("RPM-GPG-KEY-AlmaLinux*"):
+                    keyfile.unlink()
+                    shutil.copy2(unknown.public_key, keyfile)
+                variant.keys = {m: unknown for m in good.majors}
+        return variant
+
+    # ------------------------------------------------------------ roots
+    def golden(self, family_key, third_party=False):
+        """The session's pristine root of a family (never run things in it)."""
+        cache_key = (family_key, third_party)
+        if cache_key not in self._goldens:
+            self._goldens[cache_key] = self._timed(
+                f"root {family_key}{'+3rd' if third_party else ''}",
+                self._build_golden, FAMILIES[family_key], third_party)
+        return self._goldens[cache_key]
+
+    def new_root(self, family_key, base, third_party=False):
+        """A private copy of the family's golden root under `base`."""
+        return self.golden(family_key, third_party).copy_to(base)
+
+    def _binds(self, third_party):
+        binds = {MIRROR_IN_ROOT: self.mirror.path, SCRIPT_DIR_IN_ROOT: self.script_dir}
+        if third_party:
+            binds[THIRD_PARTY_IN_ROOT] = self.third_party_repo()
+        return binds
+
+    def _build_golden(self, family, third_party):
+        suffix = "-thirdparty" if third_party else ""
+        base = self.directory / "golden" / f"{family.key}{suffix}"
+        if base.exists():
+            shutil.rmtree(base)
+        fingerprint = (self.alma_key(family.major).fingerprint
+                       if family.major in self.majors else None)
+        root = SimRoot(base, family, self._binds(third_party), self.home, fingerprint)
+        if not family.rpm_based:
+            make_skeleton(root.path, family.os_release_text())
+            (root.path / "etc/debian_version").write_text("12.8\n")
+            return root
+        make_skeleton(root.path, third_party=third_party)
+        with tempfile.TemporaryDirectory(prefix="simel-dnf-") as tmp:
+            tmp = Path(tmp)
+            reposdir, varsdir = tmp / "repos.d", tmp / "vars"
+            reposdir.mkdir()
+            varsdir.mkdir()
+            repos = []
+            if family.vendor == ALMA_VENDOR:
+                key = self.alma_key(family.major)
+                for tree in ("BaseOS", "AppStream"):
+                    repos.append((f"sim-{tree.lower()}",
+                                  self.mirror.tree(family.major, tree), key))
+            else:
+                repos.append((f"sim-{family.key}", self.family_repo(family.key),
+                              self.keyring[family.signing_key]))
+            if third_party:
+                repos.append((f"sim-{THIRD_PARTY_REPO_ID}",
+                              self.third_party_repo() / str(family.major),
+                              self.keyring[THIRD_PARTY_REPO_ID]))
+            for repo_id, path, key in repos:
+                (reposdir / f"{repo_id}.repo").write_text(repo_section(
+                    repo_id, repo_id, [f"baseurl=file://{path}"], f"file://{key.public_key}"))
+            conf = tmp / "dnf.conf"
+            conf.write_text("[main]\ngpgcheck=1\ninstall_weak_deps=False\n"
+                            "skip_if_unavailable=False\n")
+            names = sorted({p.stem.rsplit("-", 2)[0]
+                            for _, path, _ in repos for p in path.glob("Packages/*.rpm")})
+            self.home.run([
+                "dnf", "-y", "-q", "--noplugins", "--config", conf,
+                "--installroot", root.path, "--releasever", str(family.major),
+                "--setopt", f"reposdir={reposdir}", "--setopt", f"varsdir={varsdir}",
+                "--setopt", f"cachedir={tmp / 'cache'}", "--setopt", "tsflags=nodocs",
+                "install", *names])
+        for path, content in family.loose_files.items():
+            (root.path / path.lstrip("/")).write_text(content)
+        return root
+
+    def build_all(self, families=None, third_party=True):
+        """Build everything up front (keys are already there); return timings."""
+        self.mirror
+        for key in families or FAMILIES:
+            self.golden(key)
+        if third_party:
+            self.third_party_repo()
+        return dict(self.timings)
+
+    # ------------------------------------------------------------ the script
+    def script_args(self, root, *, mirror_url=MIRROR_URL, fingerprint=True, yes=True):
+        """The usual options: --mirror URL [--fingerprint FPR] [-y]."""
+        args = ["--mirror", mirror_url]
+        if fingerprint and root.fingerprint:
+            args += ["--fingerprint", root.fingerprint]
+        if yes:
+            args.append("-y")
+        return args

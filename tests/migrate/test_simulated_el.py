@@ -1,0 +1,358 @@
+"""Self-tests of the simulated EL harness (tests/migrate/simel).
+
+The migration tests trust these systems to look like the real ones and the
+mirror to be checked like a real one; this file proves both.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import host_rpmdb_state
+from simel import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT, RPMDB_VOLATILE,
+                   SOURCE_FAMILIES, diff_digests)
+
+# family -> (ID, VERSION_ID, NAME, release-side packages) from the contract table.
+EXPECTED = {
+    "centos8": ("centos", "8", "CentOS Linux",
+                ["centos-linux-release", "centos-linux-repos", "centos-gpg-keys", "centos-logos"]),
+    "centos-stream8": ("centos", "8", "CentOS Stream",
+                       ["centos-stream-release", "centos-stream-repos", "centos-gpg-keys",
+                        "centos-logos"]),
+    "centos-stream9": ("centos", "9", "CentOS Stream",
+                       ["centos-stream-release", "centos-stream-repos", "centos-gpg-keys",
+                        "centos-logos"]),
+    "centos-stream10": ("centos", "10", "CentOS Stream",
+                        ["centos-stream-release", "centos-stream-repos", "centos-gpg-keys",
+                         "centos-logos"]),
+    "rocky9": ("rocky", "9.5", "Rocky Linux",
+               ["rocky-release", "rocky-repos", "rocky-gpg-keys", "rocky-logos"]),
+    "ol8": ("ol", "8.10", "Oracle Linux Server",
+            ["oraclelinux-release", "oraclelinux-release-el8", "redhat-release", "oracle-logos"]),
+    "rhel9": ("rhel", "9.4", "Red Hat Enterprise Linux", ["redhat-release", "redhat-logos"]),
+    "rhel10": ("rhel", "10.0", "Red Hat Enterprise Linux", ["redhat-release", "redhat-logos"]),
+    "almalinux9": ("almalinux", "9.8", "AlmaLinux",
+                   ["almalinux-release", "almalinux-repos", "almalinux-gpg-keys",
+                    "almalinux-logos"]),
+    "centos7": ("centos", "7", "CentOS Linux", ["centos-release", "centos-logos"]),
+    "fedora": ("fedora", "41", "Fedora Linux", ["fedora-release-common", "fedora-repos"]),
+}
+EXPECTED_REPO_IDS = {
+    "centos8": {"baseos", "appstream", "powertools", "extras"},
+    "centos-stream8": {"baseos", "appstream", "powertools", "extras"},
+    "centos-stream9": {"baseos", "appstream", "crb", "extras-common"},
+    "centos-stream10": {"baseos", "appstream", "crb", "extras-common"},
+    "rocky9": {"baseos", "appstream", "crb", "extras"},
+    "ol8": {"ol8_baseos_latest", "ol8_appstream"},
+    "rhel9": {"rhel-9-for-{arch}-baseos-rpms", "rhel-9-for-{arch}-appstream-rpms"},
+    "rhel10": {"rhel-10-for-{arch}-baseos-rpms", "rhel-10-for-{arch}-appstream-rpms"},
+    "almalinux9": {"baseos", "appstream", "extras", "crb"},
+}
+
+
+def repo_ids(root):
+    ids = set()
+    for repo in (root.path / "etc/yum.repos.d").glob("*.repo"):
+        ids |= {line.strip()[1:-1] for line in repo.read_text().splitlines()
+                if line.strip().startswith("[")}
+    return ids
+
+
+def mounts_under(path):
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f if str(path) in line]
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_family_root_has_its_os_release_and_release_packages(make_root, simel_lab, family):
+    root = make_root(family)
+    os_id, version_id, name, release_pkgs = EXPECTED[family]
+    info = root.os_release()
+    assert (info["ID"], info["VERSION_ID"], info["NAME"]) == (os_id, version_id, name)
+    installed = {p.name: p for p in root.packages()}
+    assert set(release_pkgs) <= set(installed)
+    key = simel_lab.key(FAMILIES[family].signing_key)
+    assert {p.keyid for p in installed.values()} == {key.keyid}
+    assert {p.vendor for p in installed.values()} == {FAMILIES[family].vendor}
+    assert key.short_id in root.imported_keys()
+    for path in ("/etc/redhat-release", "/etc/system-release"):
+        assert root.read(path).strip(), path
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED_REPO_IDS))
+def test_family_root_has_its_real_repo_files_and_no_build_repo(make_root, simel_lab, family):
+    root = make_root(family)
+    expected = {r.format(arch=simel_lab.arch) for r in EXPECTED_REPO_IDS[family]}
+    assert repo_ids(root) == expected
+    text = "".join(p.read_text() for p in (root.path / "etc/yum.repos.d").glob("*.repo"))
+    assert "baseurl=file://" not in text  # the build-time repository left no trace
+
+
+@pytest.mark.parametrize("family", ["centos8", "ol8", "rocky9", "rhel10"])
+def test_dnf_inside_the_root_sees_the_release_and_releasever(make_root, family):
+    root = make_root(family)
+    major = FAMILIES[family].major
+    result = root.run(["dnf", "-q", "--disablerepo=*", "repoquery", "--installed",
+                       "--whatprovides", "system-release(releasever)",
+                       "--qf", "%{name}"])
+    assert result.returncode == 0, result
+    assert result.stdout.split() == [EXPECTED[family][3][0]]
+    result = root.run(["/usr/bin/python3", "-c",
+                       "import dnf.rpm; print(dnf.rpm.detect_releasever('/'))"])
+    assert result.stdout.strip() == str(major), result
+
+
+def test_release_package_cannot_be_erased_without_a_replacement(make_root):
+    root = make_root("centos8")
+    result = root.run(["rpm", "-e", "--test", "centos-linux-release"])
+    assert result.returncode != 0
+    assert f"{COMMON_PREFIX}0001" in result.stderr
+
+
+def test_debian_root_is_not_rpm_based(make_root):
+    root = make_root("debian")
+    assert root.os_release()["ID"] == "debian"
+    assert not root.exists("/var/lib/rpm")
+    assert root.packages() == []
+
+
+def test_roots_are_private_copies(make_root, simel_lab):
+    first, second = make_root("centos8"), make_root("centos8")
+    (first.path / "etc/motd").write_text("changed\n")
+    assert not second.exists("/etc/motd")
+    assert not simel_lab.golden("centos8").exists("/etc/motd")
+
+
+@pytest.mark.parametrize("major", [8, 9, 10])
+def test_mirror_is_laid_out_like_the_official_tree(alma_mirror, simel_lab, major):
+    top = alma_mirror.path
+    assert (top / f"RPM-GPG-KEY-AlmaLinux-{major}").read_text() == \
+        simel_lab.alma_key(major).public_key.read_text()
+    extra = "PowerTools" if major == 8 else "CRB"
+    for repo in ("BaseOS", "AppStream", "extras", extra):
+        assert (alma_mirror.tree(major, repo) / "repodata/repomd.xml").is_file()
+    assert (alma_mirror.tree(major, "BaseOS") / "Packages").is_dir()
+
+
+@pytest.mark.parametrize("major", [8, 9, 10])
+def test_mirror_packages_are_almalinux_builds_signed_by_the_test_key(
+        alma_mirror, simel_lab, major):
+    keyid = simel_lab.alma_key(major).keyid
+    paths = list(alma_mirror.packages[major].values())
+    out = simel_lab.home.rpm("-qp", "--qf", "%{NAME} %{VENDOR} %{RSAHEADER:pgpsig}\\n",
+                             *paths).stdout
+    lines = [l for l in out.splitlines() if l.strip() and not l.startswith("warning:")]
+    assert len(lines) == len(paths)
+    for line in lines:
+        assert " AlmaLinux " in line and line.endswith(keyid), line
+    names = set(alma_mirror.packages[major])
+    assert {"almalinux-release", "almalinux-logos", NEWER, OLDER, REBUILT} <= names
+    assert ("almalinux-repos" in names) == (major != 8)
+
+
+def test_mirror_differs_from_the_sources_as_the_migration_needs(alma_mirror, simel_lab):
+    source = simel_lab.family_repo("centos-stream9")
+    def versions(paths):
+        out = simel_lab.home.rpm("-qp", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n",
+                                 *paths).stdout
+        return dict(l.split() for l in out.splitlines() if l and not l.startswith("warning"))
+    src = versions(sorted(source.glob("Packages/*.rpm")))
+    alma = versions(alma_mirror.packages[9].values())
+    assert alma[NEWER] > src[NEWER] and alma[OLDER] < src[OLDER]
+    assert alma[REBUILT] == src[REBUILT]
+    assert all(alma[n] == src[n] for n in src if n.startswith(COMMON_PREFIX))
+
+
+# dnf with gpgcheck=1 inside a CentOS Stream 9 root, upgrading simel-newer
+# from the mirror's BaseOS: works from the good mirror, refused from each bad one.
+UPGRADE_FROM_MIRROR = [
+    "dnf", "-y", "--disablerepo=*",
+    "--repofrompath=alma,file:///srv/mirror/9/BaseOS/{arch}/os",
+    "--setopt=alma.gpgcheck=1",
+    "--setopt=alma.gpgkey=file:///srv/mirror/RPM-GPG-KEY-AlmaLinux-9",
+    "upgrade", NEWER,
+]
+
+
+def upgrade_newer(root, mirror, arch):
+    return root.run([a.format(arch=arch) for a in UPGRADE_FROM_MIRROR], mirror=mirror)
+
+
+def test_dnf_upgrades_from_the_good_mirror(make_root, alma_mirror, simel_lab):
+    root = make_root("centos-stream9")
+    result = upgrade_newer(root, alma_mirror, simel_lab.arch)
+    assert result.returncode == 0, result
+    pkg = root.package(NEWER)
+    assert (pkg.version, pkg.vendor, pkg.keyid) == ("1.1", "AlmaLinux",
+                                                    simel_lab.alma_key(9).keyid)
+
+
+@pytest.mark.parametrize("defect", ["tampered", "unsigned", "unknown_key"])
+def test_dnf_with_gpgcheck_refuses_a_bad_package(make_root, bad_mirror, simel_lab, defect):
+    mirror = bad_mirror(**{defect: NEWER})
+    root = make_root("centos-stream9")
+    result = upgrade_newer(root, mirror, simel_lab.arch)
+    assert result.returncode != 0, result
+    assert root.package(NEWER).version == "1.0"
+
+
+def test_tampered_package_keeps_its_signature_but_fails_the_digest(bad_mirror, simel_lab):
+    path = bad_mirror(tampered=NEWER).rpm(9, NEWER)
+    result = simel_lab.home.rpm("-K", "--nosignature", path, check=False)
+    assert result.returncode != 0
+    assert "digests SIGNATURES NOT OK" in result.stdout or "NOT OK" in result.stdout
+
+
+def test_wrong_key_mirror_serves_another_fingerprint(bad_mirror, simel_lab):
+    mirror = bad_mirror(wrong_key=True)
+    assert (mirror.path / "RPM-GPG-KEY-AlmaLinux-9").read_text() == \
+        simel_lab.key("unknown").public_key.read_text()
+    assert simel_lab.mirror.path != mirror.path
+
+
+def test_missing_package_mirror_lacks_only_that_package(bad_mirror, alma_mirror):
+    mirror = bad_mirror(missing=OLDER)
+    assert OLDER not in mirror.packages[9]
+    assert set(mirror.packages[9]) == set(alma_mirror.packages[9]) - {OLDER}
+    assert not list(mirror.tree(9, "BaseOS").glob(f"Packages/{OLDER}-*"))
+
+
+def test_entering_twice_works_and_leaves_no_mounts(make_root):
+    root = make_root("rocky9")
+    for _ in range(2):
+        result = root.run(["bash", "-c", "grep -c . /proc/self/mountinfo >/dev/null; "
+                           "test -f /srv/script/almalinux-migrate.sh && "
+                           "test -d /srv/mirror/9 && rpm -q rocky-release"])
+        assert result.returncode == 0, result
+        assert result.stdout.startswith("rocky-release-9.5")
+    assert mounts_under(root.path) == []
+    assert root.kill_leftovers() == []
+
+
+def test_binds_are_read_only_and_the_environment_is_clean(make_root):
+    root = make_root("centos8")
+    result = root.run(["bash", "-c", "touch /srv/mirror/x /srv/script/x 2>&1; env | sort"])
+    assert result.stdout.count("Read-only file system") == 2, result
+    env = dict(l.split("=", 1) for l in result.stdout.splitlines() if "=" in l
+               and not l.startswith("touch"))
+    assert env["PATH"] == "/usr/sbin:/usr/bin" and env["HOME"] == "/root"
+    assert env["LANG"] == "C.UTF-8" and "PYTEST_CURRENT_TEST" not in env
+
+
+def test_files_installed_inside_stay_in_the_root(make_root):
+    root = make_root("centos8")
+    result = root.run(["bash", "-c", "echo sim > /usr/share/simel-probe"])
+    assert result.returncode == 0, result
+    assert (root.path / "usr/share/simel-probe").read_text() == "sim\n"
+    assert not Path("/usr/share/simel-probe").exists()
+
+
+def test_rpm_query_inside_the_root_changes_only_the_sqlite_index(make_root):
+    root = make_root("centos-stream9")
+    before = root.digest()
+    result = root.run(["rpm", "-qa"])
+    assert result.returncode == 0 and "centos-stream-release" in result.stdout
+    changed = {line.split(":")[0][2:] for line in diff_digests(before, root.digest())}
+    assert changed <= set(RPMDB_VOLATILE)
+    assert diff_digests(root.digest(exclude=RPMDB_VOLATILE),
+                        digest_without(before, RPMDB_VOLATILE)) == []
+
+
+def digest_without(digest, excluded):
+    return {path: value for path, value in digest.items() if path not in excluded}
+
+
+def test_digest_sees_a_one_byte_change(make_root):
+    root = make_root("centos-stream9")
+    before = root.digest()
+    repo = root.path / "etc/yum.repos.d/centos.repo"
+    repo.write_text(repo.read_text().replace("enabled=1", "enabled=0", 1))
+    assert diff_digests(before, root.digest()) == [
+        f"~ etc/yum.repos.d/centos.repo: {before['etc/yum.repos.d/centos.repo']} -> "
+        f"{root.digest()['etc/yum.repos.d/centos.repo']}"]
+
+
+def test_exit_status_output_and_stdin_are_passed_through(make_root):
+    root = make_root("centos8")
+    result = root.run(["bash", "-c", "read -r answer; echo \"got $answer\"; echo err >&2; exit 7"],
+                      input="yes\n")
+    assert (result.returncode, result.stdout, result.stderr) == (7, "got yes\n", "err\n")
+
+
+def test_timeout_kills_the_whole_tree(make_root):
+    root = make_root("centos8")
+    result = root.run(["bash", "-c", "sleep 60 & sleep 60"], timeout=1)
+    assert result.timed_out and result.killed
+    assert root.kill_leftovers() == []
+    assert mounts_under(root.path) == []
+
+
+def test_setarch_changes_the_architecture_the_script_sees(make_root):
+    root = make_root("centos-stream9")
+    assert root.run(["uname", "-m"], setarch="i686").stdout.strip() == "i686"
+
+
+def test_inject_kill_stops_the_script_then_remove_faults_restores_dnf(make_root):
+    root = make_root("centos8")
+    root.inject_kill("dnf", match="distro-sync", when="before")
+    script = "dnf --version >/dev/null && echo first; dnf -q distro-sync --disablerepo='*'; echo survived"
+    result = root.run(["bash", "-c", script])
+    assert result.killed, result
+    assert "first" in result.stdout and "survived" not in result.stdout
+    assert root.fault_fired("dnf")
+    assert root.kill_leftovers() == [] and mounts_under(root.path) == []
+    root.remove_faults()
+    result = root.run(["bash", "-c", script])
+    assert result.returncode == 0 and "survived" in result.stdout, result
+
+
+def test_inject_kill_on_the_kth_call_after_running_it(make_root):
+    root = make_root("centos8")
+    root.inject_kill("rpm", call=2, when="after")
+    result = root.run(["bash", "-c", "rpm -q centos-logos; rpm -q centos-gpg-keys; echo no"])
+    assert result.killed
+    assert result.stdout.split() == ["centos-logos-85.8-2.el8.noarch",
+                                     "centos-gpg-keys-8-3.el8.noarch"]
+
+
+def test_trace_commands_records_each_call(make_root):
+    root = make_root("centos8")
+    root.trace_commands(("rpm",))
+    root.run(["bash", "-c", "rpm -q centos-logos; rpm -qa >/dev/null"])
+    assert [args for _, cmd, args in root.traced_calls()] == ["-q centos-logos", "-qa"]
+
+
+def test_http_mirror_serves_then_drops_connections(make_root, http_mirror):
+    root = make_root("centos8")
+    server = http_mirror()
+    fetch = ["curl", "-fsS", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8", "-o", "/dev/null"]
+    assert root.run(fetch).returncode == 0
+    server.fail_after(1)
+    assert root.run(fetch).returncode == 0
+    result = root.run(fetch)
+    assert result.returncode != 0, result
+    assert server.dropped == ["/RPM-GPG-KEY-AlmaLinux-8"]
+    server.recover()
+    assert root.run(fetch).returncode == 0
+
+
+def test_third_party_repository_is_installed_enabled_and_reachable(make_root):
+    root = make_root("rocky9", third_party=True)
+    assert "epel-sim" in repo_ids(root)
+    assert root.package("epel-sim-hello").vendor == "Fedora Project"
+    result = root.run(["dnf", "-q", "--disablerepo=*", "--enablerepo=epel-sim",
+                       "repoquery", "--qf", "%{name}", "epel-sim-hello"])
+    assert result.returncode == 0 and result.stdout.split() == ["epel-sim-hello"], result
+
+
+def test_every_source_family_is_supported_and_built(simel_lab):
+    assert set(SOURCE_FAMILIES) == {
+        "centos8", "centos-stream8", "centos-stream9", "centos-stream10",
+        "rocky9", "ol8", "rhel9", "rhel10"}
+
+
+def test_host_rpm_database_is_untouched(simel_lab, make_root, host_rpmdb_before):
+    root = make_root("centos8")
+    root.packages()
+    root.run(["rpm", "-qa"])
+    assert host_rpmdb_state() == host_rpmdb_before
