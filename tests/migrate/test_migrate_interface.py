@@ -1,0 +1,101 @@
+"""The script's interface, checked without a simulated system.
+
+--help/--version/usage errors work on any Linux without root (the docs build
+runs --help on Debian), every declared exit code is listed in --help, and the
+pinned AlmaLinux key fingerprints equal data/releases.yml.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "almalinux-migrate.sh"
+EXIT_LINE = re.compile(r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#\s+(.+)$", re.M)
+PINNED_LINE = re.compile(r'^readonly (PINNED|PREVIOUS)_FPR_([0-9]+)="([0-9A-F]{40})"$', re.M)
+
+
+def declared_exit_codes():
+    return {name: (int(code), meaning.strip())
+            for name, code, meaning in EXIT_LINE.findall(SCRIPT.read_text())}
+
+
+def run_script(*args, as_nobody=False):
+    argv = ["bash", str(SCRIPT), *args]
+    if as_nobody and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "setpriv (util-linux) is needed to run the script as nobody"
+        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+    return subprocess.run(argv, capture_output=True, text=True, cwd="/",
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"},
+                          timeout=60)
+
+
+def test_exit_codes_are_declared_distinct_and_cover_the_contract():
+    codes = declared_exit_codes()
+    numbers = [code for code, _ in codes.values()]
+    assert len(numbers) == len(set(numbers)), codes
+    assert codes["OK"][0] == 0
+    for name in ("USAGE", "UNSUPPORTED", "BLOCKED", "RESTORED", "RESUME"):
+        assert name in codes, f"EXIT_{name} is missing from the script"
+
+
+def test_help_lists_every_declared_exit_code_with_its_meaning():
+    result = run_script("--help", as_nobody=True)
+    assert result.returncode == 0, result.stderr
+    for name, (code, meaning) in declared_exit_codes().items():
+        assert re.search(rf"^\s*{code}\s+{re.escape(meaning)}\s*$", result.stdout, re.M), (
+            f"--help does not list exit code {code} (EXIT_{name}: {meaning})")
+
+
+def test_help_works_without_root_and_shows_usage_and_every_option():
+    result = run_script("--help", as_nobody=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: almalinux-migrate.sh")
+    for option in ("--check", "-y, --yes", "--mirror URL", "--fingerprint FPR",
+                   "--log FILE", "--version", "--help"):
+        assert option in result.stdout
+
+
+def test_version_prints_the_script_version():
+    version = re.search(r'^readonly VERSION="([^"]+)"$', SCRIPT.read_text(), re.M).group(1)
+    result = run_script("--version", as_nobody=True)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"almalinux-migrate.sh {version}"
+
+
+@pytest.mark.parametrize("args", [
+    ["--bogus"],
+    ["--mirror"],
+    ["--mirror", "ftp://example.invalid/almalinux"],
+    ["--fingerprint", "not-a-fingerprint"],
+    ["--log", ""],
+], ids=["unknown-option", "missing-argument", "bad-mirror-scheme", "bad-fingerprint", "empty-log"])
+def test_bad_arguments_are_usage_errors(args):
+    result = run_script(*args, as_nobody=True)
+    assert result.returncode == declared_exit_codes()["USAGE"][0], result
+    assert "ERROR" in result.stderr
+
+
+def test_pinned_fingerprints_equal_the_release_data():
+    releases = yaml.safe_load((ROOT / "data" / "releases.yml").read_text())
+    expected = {}
+    for major in releases["majors"]:
+        for key in major["gpg_keys"]:
+            kind = "PINNED" if key["status"] == "current" else "PREVIOUS"
+            expected[(kind, str(major["major"]))] = key["fingerprint"].replace(" ", "").upper()
+    pinned = {(kind, major): fpr for kind, major, fpr in PINNED_LINE.findall(SCRIPT.read_text())}
+    assert pinned == expected
+
+
+def test_every_supported_major_has_a_pinned_key():
+    releases = yaml.safe_load((ROOT / "data" / "releases.yml").read_text())
+    majors = {str(m["major"]) for m in releases["majors"]}
+    pinned = {major for kind, major, _ in PINNED_LINE.findall(SCRIPT.read_text())
+              if kind == "PINNED"}
+    assert pinned == majors
