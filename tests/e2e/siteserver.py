@@ -39,6 +39,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
 
+    def end_headers(self):
+        # What goes over the wire for this response: headers now, body later.
+        self._header_bytes = sum(len(line) for line in self._headers_buffer) + 2
+        super().end_headers()
+
     def send_head(self):
         path = self.translate_path(self.path)
         if os.path.isdir(path):
@@ -73,6 +78,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Vary", "Accept-Encoding")
         self.send_header("Cache-Control", self._cache_control(filename, status))
         self.end_headers()
+        self.server.transfers.append({
+            "path": self.path.split("?")[0], "status": status,
+            "type": ctype.split(";")[0], "bytes": self._header_bytes + len(body),
+        })
         return BytesIO(body)
 
     @staticmethod
@@ -91,10 +100,18 @@ class SiteServer:
     """Serve a directory on 127.0.0.1 (a free port) in a background thread."""
 
     def __init__(self, directory, gzip_text=False):
+        # The port is bound now, so the URL is known before the site is
+        # built into directory (the benchmark builds with it as site_url).
         handler = partial(SiteHandler, directory=str(directory), gzip_text=gzip_text)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
+        # One entry per file response (path, status, type, bytes sent).
+        self.httpd.transfers = []
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def transfers(self):
+        return self.httpd.transfers
 
     @property
     def url(self):

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Browser benchmark: Lighthouse scores and first-visit bytes of key pages.
+
+Builds the site with site_url pointing at a local server (so canonical
+links and the sitemap name the address Lighthouse actually loads), serves
+it gzipped like a real host, then for home, FAQ, one-host guide and
+releases prints:
+- Lighthouse's four category scores (mobile, simulated throttling; the
+  performance score is the median of --runs runs, all runs shown);
+- the bytes a first visit transfers, counted by the server (gzip bodies
+  plus response headers), split into HTML, CSS, JS, search, fonts, images.
+
+Lighthouse is not a test dependency: this script installs the pinned
+version into a cache directory with npm on first use. Chromium is Debian's
+(CHROME_PATH, default /usr/bin/chromium); nothing is downloaded for it.
+
+Usage: bench_browser.py [--runs N] [--no-strict]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from siteserver import SiteServer  # noqa: E402
+
+LIGHTHOUSE_VERSION = "13.5.0"
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+# Keep Chromium from calling home; the network here is closed anyway.
+CHROME_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-default-apps",
+    "--disable-extensions", "--disable-domain-reliability",
+]
+PAGES = {
+    "home": "",
+    "faq": "faq/",
+    "one-host": "migrate/one-host/",
+    "releases": "releases/",
+}
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+GOALS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
+KINDS = ("html", "css", "js", "search", "fonts", "images", "other")
+FAQ_BUDGET_KB = 70
+BUILD_SCRIPT = """
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+build(load_config("mkdocs.yml", site_dir=sys.argv[1], site_url=sys.argv[2],
+                  strict=sys.argv[3] == "strict"))
+"""
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "almalinux-docs-bench" / f"lighthouse-{LIGHTHOUSE_VERSION}"
+
+
+def install_lighthouse():
+    """Path of Lighthouse's CLI, installing the pinned version if needed."""
+    prefix = cache_dir()
+    cli = prefix / "node_modules" / "lighthouse" / "cli" / "index.js"
+    package = prefix / "node_modules" / "lighthouse" / "package.json"
+    if package.is_file() and json.loads(package.read_text())["version"] == LIGHTHOUSE_VERSION:
+        return cli
+    prefix.mkdir(parents=True, exist_ok=True)
+    print(f"==> Installing lighthouse@{LIGHTHOUSE_VERSION} into {prefix}", flush=True)
+    result = subprocess.run(
+        ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error",
+         "--prefix", str(prefix), f"lighthouse@{LIGHTHOUSE_VERSION}"],
+        capture_output=True, text=True)
+    if result.returncode != 0 or not cli.is_file():
+        sys.exit(f"npm could not install lighthouse@{LIGHTHOUSE_VERSION}:\n{result.stderr}")
+    return cli
+
+
+def build_site(site_dir, site_url, strict):
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_SCRIPT, str(site_dir), site_url,
+         "strict" if strict else "lenient"],
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    if result.returncode != 0:
+        sys.exit(f"the site does not build (try --no-strict):\n{result.stderr[-3000:]}")
+
+
+def run_lighthouse(cli, url, report):
+    result = subprocess.run(
+        ["node", str(cli), url, "--quiet", "--output=json", f"--output-path={report}",
+         f"--only-categories={','.join(CATEGORIES)}",
+         f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
+        env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"lighthouse failed on {url}:\n{result.stderr[-3000:]}")
+    data = json.loads(Path(report).read_text())
+    scores = {name: round(data["categories"][name]["score"] * 100) for name in CATEGORIES}
+    failing = sorted(
+        f"{ref['id']}={data['audits'][ref['id']]['score']}"
+        for name in CATEGORIES for ref in data["categories"][name]["auditRefs"]
+        if ref["weight"] > 0 and data["audits"][ref["id"]]["score"] is not None
+        and data["audits"][ref["id"]]["score"] < 1)
+    metrics = {
+        key: data["audits"][key]["displayValue"]
+        for key in ("first-contentful-paint", "largest-contentful-paint",
+                    "total-blocking-time", "cumulative-layout-shift", "speed-index")}
+    return scores, failing, metrics
+
+
+def kind_of(transfer):
+    path, ctype = transfer["path"], transfer["type"]
+    if path.endswith("/search_index.json") or "/workers/search." in path:
+        return "search"  # the index and the worker that exists only to query it
+    if ctype == "text/html":
+        return "html"
+    if ctype == "text/css":
+        return "css"
+    if ctype == "application/javascript":
+        return "js"
+    if ctype.startswith("font/") or path.endswith((".woff", ".woff2", ".ttf")):
+        return "fonts"
+    if ctype.startswith("image/"):
+        return "images"
+    return "other"
+
+
+def first_visit_bytes(browser, server, path):
+    """Bytes the server sent for one first visit (empty cache), per kind."""
+    context = browser.new_context()
+    page = context.new_page()
+    server.transfers.clear()
+    page.goto(server.url + path)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    totals = dict.fromkeys(KINDS, 0)
+    for transfer in list(server.transfers):
+        totals[kind_of(transfer)] += transfer["bytes"]
+    return totals, len(server.transfers)
+
+
+def measure_bytes(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROME_FLAGS[1:])
+        try:
+            return {name: first_visit_bytes(browser, server, path)
+                    for name, path in PAGES.items()}
+        finally:
+            browser.close()
+
+
+def kb(count):
+    return f"{count / 1000:.1f}"
+
+
+def print_bytes(measured):
+    print("\nFirst visit, bytes transferred (gzip, KB = 1000 bytes, headers included)")
+    print(f"{'page':10} {'req':>4} " + " ".join(f"{kind:>7}" for kind in KINDS)
+          + f" {'total':>7} {'no-search':>9}")
+    for name, (totals, requests) in measured.items():
+        total = sum(totals.values())
+        print(f"{name:10} {requests:>4} " + " ".join(f"{kb(totals[kind]):>7}" for kind in KINDS)
+              + f" {kb(total):>7} {kb(total - totals['search']):>9}")
+
+
+def print_scores(results):
+    print("\nLighthouse", LIGHTHOUSE_VERSION, "(mobile, simulated throttling)")
+    print(f"{'page':10} " + " ".join(f"{name:>14}" for name in CATEGORIES) + "  performance runs")
+    for name, runs in results.items():
+        median = median_scores(runs)
+        print(f"{name:10} " + " ".join(f"{median[c]:>14}" for c in CATEGORIES)
+              + "  " + ", ".join(str(run[0]["performance"]) for run in runs))
+        scores, failing, metrics = runs[len(runs) // 2]
+        print(f"{'':10} " + ", ".join(f"{k.replace('-', ' ')} {v}" for k, v in metrics.items()))
+        if failing:
+            print(f"{'':10} below 1: {', '.join(failing)}")
+
+
+def median_scores(runs):
+    return {c: round(statistics.median(run[0][c] for run in runs)) for c in CATEGORIES}
+
+
+def verdict(results, measured):
+    misses = []
+    for name, runs in results.items():
+        median = median_scores(runs)
+        misses += [f"{name} {c} {median[c]} < {goal}"
+                   for c, goal in GOALS.items() if median[c] < goal]
+    faq, _ = measured["faq"]
+    faq_kb = (sum(faq.values()) - faq["search"]) / 1000
+    if faq_kb > FAQ_BUDGET_KB:
+        misses.append(f"faq first visit {faq_kb:.1f} KB > {FAQ_BUDGET_KB} KB (search excluded)")
+    print("\nGoals: performance >= 98, accessibility/best practices/SEO 100, "
+          f"FAQ first visit <= {FAQ_BUDGET_KB} KB without search")
+    print("all met" if not misses else "MISSED: " + "; ".join(misses))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page")
+    parser.add_argument("--no-strict", action="store_true",
+                        help="build even if MkDocs warns (work in progress)")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).is_file():
+        sys.exit(f"{CHROMIUM} not found: apt-get install chromium (or set CHROME_PATH)")
+    cli = install_lighthouse()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        server = SiteServer(site, gzip_text=True)
+        build_site(site, server.url, strict=not args.no_strict)
+        with server:
+            measured = measure_bytes(server)
+            results = {}
+            for name, path in PAGES.items():
+                results[name] = [
+                    run_lighthouse(cli, server.url + path, Path(tmp) / f"{name}-{run}.json")
+                    for run in range(args.runs)]
+    print_scores(results)
+    print_bytes(measured)
+    verdict(results, measured)
+
+
+if __name__ == "__main__":
+    main()
