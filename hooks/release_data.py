@@ -17,7 +17,6 @@ import re
 import sys
 from pathlib import Path
 
-import jsonschema
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -50,14 +49,21 @@ class DataError(Exception):
     """Release data that must not be published; message names file and line."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (the schema checks their form)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml when present) that keeps dates as strings, so the
+    schema checks their form and messages quote what was typed."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+# Keywords conforms() understands; a schema using any other is left to jsonschema.
+QUICK_KEYWORDS = {"$schema", "$id", "title", "description", "$defs", "$ref", "type",
+                  "required", "additionalProperties", "properties", "items", "enum",
+                  "pattern", "minItems", "uniqueItems", "minLength", "minimum"}
+QUICK_TYPES = {"object": dict, "array": list, "string": str, "integer": int}
 
 
 # -----------------------------------------------------------------------------
@@ -165,6 +171,12 @@ def duplicate_keys(node, path=()) -> list:
 
 def schema_problems(data: dict, schema_path: Path) -> list:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    if conforms(data, schema, schema):
+        return []
+    # Importing jsonschema costs about 0.1 s, a tenth of this site's build,
+    # so it is only loaded to say what is wrong and where.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
@@ -182,6 +194,50 @@ def schema_problems(data: dict, schema_path: Path) -> list:
             message += " (quote it: YAML reads 8.10 as the number 8.1)"
         problems.append((at, field, message))
     return problems
+
+
+def conforms(value, schema: dict, root: dict) -> bool:
+    """Quick yes/no: does value match schema? It only says yes when sure;
+    any keyword it does not know makes it say no and jsonschema decide."""
+    if not set(schema) <= QUICK_KEYWORDS:
+        return False
+    ref = schema.get("$ref")
+    if ref is not None and not (ref.startswith("#/$defs/")
+                                and conforms(value, root["$defs"][ref[8:]], root)):
+        return False
+    kind = schema.get("type")
+    if kind is not None and (kind not in QUICK_TYPES or isinstance(value, bool)
+                             or not isinstance(value, QUICK_TYPES[kind])):
+        return False
+    if "enum" in schema and not any(type(value) is type(option) and value == option
+                                    for option in schema["enum"]):
+        return False
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            return False
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return False
+    if "minimum" in schema and not (isinstance(value, int) and not isinstance(value, bool)
+                                    and value >= schema["minimum"]):
+        return False
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            return False
+        if schema.get("uniqueItems") and len({json.dumps(v, sort_keys=True) for v in value}) \
+                != len(value):
+            return False
+        if "items" in schema and not all(conforms(v, schema["items"], root) for v in value):
+            return False
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if not isinstance(extra, bool) or any(k not in value for k in schema.get("required", ())):
+            return False
+        if not extra and any(k not in properties for k in value):
+            return False
+        if not all(conforms(value[k], sub, root) for k, sub in properties.items() if k in value):
+            return False
+    return True
 
 
 def rule_problems(data: dict) -> list:

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from test_release_data_errors import CASES, REAL_DATA
 
 
 def epoch(day):
@@ -79,3 +80,27 @@ def test_releases_json_carries_the_yaml_data(site):
     for major in source["majors"]:
         assert [k["fingerprint"] for k in by_major[int(major["major"])]["gpg_keys"]] == \
             [k["fingerprint"] for k in major["gpg_keys"]]
+
+
+@pytest.mark.parametrize("case", [None] + [c[0] for c in CASES if c[0] != "invalid-yaml"])
+def test_quick_shape_check_agrees_with_jsonschema(hooks, case):
+    """The quick check decides alone only when data conforms, so it must never
+    accept what jsonschema rejects."""
+    import jsonschema
+
+    release_data = hooks["release_data"]
+    text = REAL_DATA
+    if case:
+        old, new = next(c[1:3] for c in CASES if c[0] == case)
+        text = REAL_DATA.replace(old, new, 1)
+    _, data = release_data.parse_yaml(text, "data/releases.yml")
+    schema = json.loads((ROOT / "data" / "releases.schema.json").read_text())
+    valid = jsonschema.Draft202012Validator(schema).is_valid(data)
+    assert release_data.conforms(data, schema, schema) == valid
+    if case is None:
+        assert valid
+
+
+def test_quick_shape_check_leaves_unknown_keywords_to_jsonschema(hooks):
+    schema = {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}
+    assert hooks["release_data"].conforms({"a": "2026-01-01"}, schema, schema) is False
