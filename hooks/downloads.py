@@ -52,6 +52,16 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_serve(server, *, config: MkDocsConfig, builder):
+    # Edits to the script or the playbook change the published bytes.
+    root = Path(config.config_file_path).parent
+    settings = config.extra.get("downloads") or {}
+    for path in (settings.get("script", DEFAULT_SCRIPT), settings.get("fleet", DEFAULT_FLEET)):
+        if (root / path).exists():
+            server.watch(str(root / path))
+    return server
+
+
 # -----------------------------------------------------------------------------
 # Helper functions
 # -----------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def fence(text: str, language: str) -> str:
     """A fenced code block longer than any backtick run inside it."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
-    return f"{ticks} {language}\n{text.rstrip()}\n{ticks}"
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
 
 
 # -----------------------------------------------------------------------------

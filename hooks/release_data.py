@@ -94,6 +94,13 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_serve(server, *, config: MkDocsConfig, builder):
+    # `mkdocs serve` watches docs/ only; rebuild when the data changes too.
+    root = Path(config.config_file_path).parent
+    server.watch(str((root / config.extra.get("release_data", DEFAULT_DATA)).parent))
+    return server
+
+
 # -----------------------------------------------------------------------------
 # Helper functions
 # -----------------------------------------------------------------------------
