@@ -584,7 +584,12 @@ check_dnf_idle() {
     [[ "${pid##*/}" == "$$" ]] && continue
     comm="$(cat "${pid}/comm" 2>/dev/null)" || continue
     case "${comm}" in
-      dnf | yum | rpm | packagekitd | dnf-automatic) busy+=("${comm} (pid ${pid##*/})") ;;
+      dnf | yum | rpm | packagekitd | dnf-automatic)
+        # Only this system's: a container's or the host's dnf has another root.
+        if [[ "${pid}/root/" -ef / ]]; then
+          busy+=("${comm} (pid ${pid##*/})")
+        fi
+        ;;
     esac
   done
   if ((${#busy[@]} > 0)); then
@@ -1001,19 +1006,36 @@ step_remap_modules() {
   log "module streams checked"
 }
 
-# A run killed inside an rpm transaction can leave two versions of a package;
-# the one not built by AlmaLinux goes, distro-sync then settles the rest.
+# A run killed inside an rpm transaction can leave two copies of a package.
+# Different versions: the one not built by AlmaLinux is erased. The same
+# version (an interrupted reinstall): both database entries go and the
+# package is installed again from the AlmaLinux repositories.
 remove_duplicates() {
-  local line
-  while read -r line; do
-    [[ -n "${line}" ]] || continue
-    warn "removing the interrupted transaction's duplicate ${line}"
-    run rpm -e --nodeps --noscripts -- "${line}" || die "cannot remove duplicate ${line}"
+  local nevra vendor key
+  local -a reinstall=()
+  declare -A seen=()
+  while read -r key nevra vendor; do
+    [[ -n "${key}" ]] || continue
+    if [[ "${key}" == "same" ]]; then
+      [[ -n "${seen[${nevra}]:-}" ]] && continue
+      seen["${nevra}"]=1
+      warn "interrupted reinstall left ${nevra} twice: installing it again"
+      run rpm -e --allmatches --nodeps --noscripts --justdb -- "${nevra}" ||
+        die "cannot remove the duplicate entries of ${nevra}"
+      reinstall+=("${nevra}")
+    elif [[ "${vendor}" != "AlmaLinux" ]]; then
+      warn "interrupted transaction left ${nevra} next to AlmaLinux's build: removing it"
+      run rpm -e --nodeps --noscripts -- "${nevra}" || die "cannot remove duplicate ${nevra}"
+    fi
   done < <(rpm -qa --qf '%{NAME}.%{ARCH} %{NEVRA} %{VENDOR}\n' |
     grep -Ev '^(gpg-pubkey|kernel[^ ]*|installonlypkg)\.' |
-    awk '{ n[$1]++; line[$1, n[$1]] = $0 }
+    awk '{ n[$1]++; line[$1, n[$1]] = $2 " " $3; nevras[$1, $2]++ }
          END { for (k in n) if (n[k] > 1) for (i = 1; i <= n[k]; i++) {
-                 split(line[k, i], f, " "); if (f[3] != "AlmaLinux") print f[2] } }')
+                 split(line[k, i], f, " ")
+                 print ((nevras[k, f[1]] > 1) ? "same" : "other"), line[k, i] } }')
+  if ((${#reinstall[@]} > 0)); then
+    dnf_run install "${reinstall[@]}" || die "cannot reinstall ${reinstall[*]}"
+  fi
 }
 
 step_distro_sync() {

@@ -1,0 +1,321 @@
+"""almalinux-migrate.sh, unmodified, inside simulated EL systems.
+
+Each test names the behaviour it proves. The simulated systems (real rpm
+databases, real dnf with gpgcheck, packages signed with throwaway keys,
+file:// and http:// mirrors) come from the fixtures in conftest.py.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from simel import (NEWER, OLDER, REBUILT, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
+                   SOURCE_FAMILIES, diff_digests)
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "almalinux-migrate.sh"
+EXIT = {name: int(code) for name, code in re.findall(
+    r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#", SCRIPT.read_text(), re.M)}
+STATE = "/var/lib/almalinux-migrate/state"
+LOG = "/var/log/almalinux-migrate.log"
+MIGRATION_TIMEOUT = 300
+
+# Release-side packages of every source family: none may survive a migration.
+SOURCE_RELEASE_NAMES = {
+    "centos-linux-release", "centos-linux-repos", "centos-stream-release",
+    "centos-stream-repos", "centos-gpg-keys", "centos-logos", "rocky-release",
+    "rocky-repos", "rocky-gpg-keys", "rocky-logos", "oraclelinux-release",
+    "oraclelinux-release-el8", "redhat-release", "redhat-logos", "oracle-logos",
+}
+
+
+def state_of(root):
+    """The script's state file as a dict ({} when there is none)."""
+    if not root.exists(STATE):
+        return {}
+    return dict(line.split("=", 1) for line in root.read(STATE).splitlines() if "=" in line)
+
+
+def release_providers(root):
+    result = root.rpm_query("-q", "--whatprovides", "system-release", "--qf", "%{NAME}\\n",
+                            check=False)
+    return [line for line in result.stdout.splitlines() if line and " " not in line]
+
+
+def snapshot(root):
+    """What a failed or refused run must leave exactly as it was."""
+    return {
+        "repos": root.digest_of("etc/yum.repos.d"),
+        "dnf": root.digest_of("etc/dnf"),
+        "keys": root.digest_of("etc/pki/rpm-gpg"),
+        "os-release": root.read("/etc/os-release"),
+        "redhat-release": root.read("/etc/redhat-release"),
+        "packages": root.packages(),
+        "imported keys": root.imported_keys(),
+    }
+
+
+def assert_migrated(root, lab, result):
+    """ID=almalinux and every package is AlmaLinux's build from the mirror."""
+    assert result.returncode == EXIT["OK"], str(result)
+    major = root.family.major
+    release = root.os_release()
+    assert release["ID"] == "almalinux"
+    assert release["VERSION_ID"].split(".")[0] == str(major)
+    alma = lab.alma_key(major)
+    mirror = {path.name for path in lab.mirror.packages[major].values()}
+    packages = root.packages()
+    assert not SOURCE_RELEASE_NAMES & {p.name for p in packages}
+    assert root.package("almalinux-release") is not None
+    for pkg in packages:
+        if pkg.name.startswith("epel-sim"):
+            continue
+        assert pkg.vendor == "AlmaLinux", pkg
+        assert pkg.keyid == alma.keyid, pkg
+        assert f"{pkg.name}-{pkg.version}-{pkg.release}.{pkg.arch}.rpm" in mirror, pkg
+    assert release_providers(root) == ["almalinux-release"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", SOURCE_FAMILIES)
+def test_each_source_family_migrates_and_every_package_comes_from_almalinux(
+        family, make_root, script_args, simel_lab):
+    root = make_root(family)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    # The three kinds of switch distro-sync has to make.
+    assert root.package(NEWER).version == "1.1"
+    assert root.package(OLDER).version == "1.9"
+    assert root.package(REBUILT).vendor == "AlmaLinux"
+    # Progress is recorded as finished, the transcript is in the log.
+    assert state_of(root)["STEP"] == "done"
+    log = root.read(LOG)
+    assert re.search(r"unsafe window: [0-9.]+ s", log)
+    assert "point of no return" in log
+    # The migrated system's own repository files point at the mirror and
+    # work with gpgcheck on: nothing is left to sync.
+    after = root.run(["dnf", "-y", "--noplugins", "distro-sync"], timeout=120)
+    assert after.returncode == 0, str(after)
+    assert "Nothing to do" in after.output
+
+
+@pytest.mark.slow
+def test_rhel_subscription_repo_is_disabled_after_migration(make_root, script_args):
+    root = make_root("rhel9")
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["OK"], str(result)
+    assert not root.exists("/etc/yum.repos.d/redhat.repo")
+    assert root.exists("/etc/yum.repos.d/redhat.repo.almalinux-migrate-disabled")
+
+
+def test_check_changes_nothing_and_reports_ready(make_root, script_args):
+    root = make_root("centos8")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run_script("--check", *script_args(root, yes=False))
+    assert result.returncode == EXIT["OK"], str(result)
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+    for heading in ("Blockers (0)", "Warnings", "Third-party repositories",
+                    "What would change", "Result: READY"):
+        assert heading in result.stdout, str(result)
+    assert "centos-linux-release" in result.stdout
+
+
+def test_check_reports_a_blocker_and_not_ready_when_the_mirror_is_unreachable(
+        make_root, script_args):
+    root = make_root("rocky9")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    args = script_args(root, mirror_url="file:///srv/no-such-mirror", yes=False)
+    result = root.run_script("--check", *args)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert "mirror unreachable" in result.stdout
+    assert "NOT READY" in result.stdout
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+def test_already_migrated_system_is_a_no_op(make_root, script_args):
+    root = make_root("almalinux9")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run_script(*script_args(root))
+    assert result.returncode == EXIT["OK"], str(result)
+    assert "nothing to do" in result.stdout
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+@pytest.mark.parametrize("family", ["centos7", "fedora", "debian"])
+def test_unsupported_system_is_refused_and_unchanged(family, make_root, script_args):
+    root = make_root(family)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run_script(*script_args(root))
+    assert result.returncode == EXIT["UNSUPPORTED"], str(result)
+    assert "not supported" in result.stderr
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+def test_unsupported_architecture_is_refused_and_unchanged(make_root, script_args):
+    root = make_root("centos-stream9")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run_script(*script_args(root), setarch="i686")
+    assert result.returncode == EXIT["UNSUPPORTED"], str(result)
+    assert "architecture i686 is not supported" in result.stderr
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+def test_non_root_user_is_refused_and_nothing_changes(make_root, script_args):
+    root = make_root("centos-stream9")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       "bash", SCRIPT_IN_ROOT, *script_args(root)])
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert "root" in result.stderr
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+@pytest.mark.parametrize("trust", ["pinned-key", "mirror-serves-another-key"])
+def test_key_whose_fingerprint_does_not_match_is_refused_before_any_change(
+        trust, make_root, script_args, bad_mirror):
+    root = make_root("centos-stream9")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    if trust == "pinned-key":
+        # The test mirror is signed by a throwaway key, not AlmaLinux's.
+        result = root.run_script(*script_args(root, fingerprint=False))
+    else:
+        result = root.run_script(*script_args(root), mirror=bad_mirror(wrong_key=True))
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert "untrusted AlmaLinux key" in result.output
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+@pytest.mark.parametrize("defect", [
+    {"tampered": NEWER}, {"unsigned": OLDER}, {"unknown_key": REBUILT},
+    {"tampered": "almalinux-release"},
+], ids=["tampered", "unsigned", "unknown-key", "tampered-release-package"])
+def test_bad_package_is_refused_and_files_are_restored_byte_identical(
+        defect, make_root, script_args, bad_mirror):
+    root = make_root("centos-stream9")
+    before = snapshot(root)
+    result = root.run_script(*script_args(root), mirror=bad_mirror(**defect))
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert "signature check failed" in result.output
+    assert "Nothing was changed" in result.output
+    assert snapshot(root) == before
+    assert state_of(root) == {}
+
+
+def test_mirror_lost_mid_download_restores_the_system(make_root, script_args, http_mirror):
+    # Learn, on a first root, after how many requests packages are fetched.
+    probe = make_root("centos8")
+    server = http_mirror()
+    result = probe.run_script(*script_args(probe, mirror_url=server.url),
+                              timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["OK"], str(result)
+    first_package = next(i for i, path in enumerate(server.requests) if path.endswith(".rpm"))
+
+    root = make_root("centos8")
+    before = snapshot(root)
+    server = http_mirror()
+    server.fail_after(first_package + 1)   # one package arrives, then the mirror is gone
+    result = root.run_script(*script_args(root, mirror_url=server.url),
+                             timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert any(path.endswith(".rpm") for path in server.dropped), server.requests
+    assert "Nothing was changed" in result.output
+    assert snapshot(root) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("match,call,when", [
+    ("shell", 1, "before"),
+    ("shell", 1, "after"),
+    ("distro-sync", 2, "during"),
+    ("distro-sync", 2, "after"),
+], ids=["before-release-swap", "after-release-swap", "during-distro-sync",
+        "after-distro-sync"])
+def test_killed_after_the_point_of_no_return_a_rerun_completes(
+        match, call, when, make_root, script_args, simel_lab):
+    root = make_root("ol8")
+    root.inject_kill("dnf", match=match, call=call, when=when, delay=0.3)
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.killed and root.fault_fired("dnf"), str(first)
+    state = state_of(root)
+    assert state["PONR"] == "1", state
+    # Whatever instant it died at, a release package is installed.
+    assert release_providers(root), "no package provides system-release"
+    root.remove_faults()
+    second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert "resuming the interrupted migration" in second.stdout, str(second)
+    assert_migrated(root, simel_lab, second)
+
+
+def test_killed_before_the_point_of_no_return_nothing_changed_and_a_rerun_completes(
+        make_root, script_args, simel_lab):
+    root = make_root("centos8")
+    before = snapshot(root)
+    root.inject_kill("dnf", match="distro-sync", call=1, when="before")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.killed and root.fault_fired("dnf"), str(first)
+    assert state_of(root).get("PONR") == "0"
+    assert snapshot(root) == before
+    root.remove_faults()
+    second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert "starting over" in second.stdout, str(second)
+    assert_migrated(root, simel_lab, second)
+
+
+def test_third_party_repository_is_kept_enabled_and_reported(
+        make_root, script_args, simel_lab):
+    root = make_root("rocky9", third_party=True)
+    repo_file = "etc/yum.repos.d/epel-sim.repo"
+    before = root.digest_of("etc/yum.repos.d")[Path(repo_file).name]
+    hello = root.package("epel-sim-hello")
+    check = root.run_script("--check", *script_args(root, yes=False))
+    assert re.search(r"Third-party repositories.*\n\s+- epel-sim \(epel-sim\.repo\)",
+                     check.stdout), str(check)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    assert root.digest_of("etc/yum.repos.d")[Path(repo_file).name] == before
+    assert root.package("epel-sim-hello") == hello
+    assert "third-party repositories kept enabled: epel-sim (epel-sim.repo)" in result.stdout
+    repolist = root.run(["dnf", "-q", "--noplugins", "repolist", "--enabled"])
+    assert re.search(r"^epel-sim\s", repolist.stdout, re.M), str(repolist)
+
+
+def test_unconfirmed_run_changes_nothing(make_root, script_args):
+    root = make_root("centos-stream9")
+    before = snapshot(root)
+    result = root.run_script(*script_args(root, yes=False), input="n\n",
+                             timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["DECLINED"], str(result)
+    assert "Continue? [y/N]" in result.stdout
+    assert snapshot(root) == before
+    assert state_of(root) == {}
+
+
+def test_rerun_after_a_completed_migration_is_a_no_op(make_root, script_args):
+    root = make_root("centos-stream10")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.returncode == EXIT["OK"], str(first)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    second = root.run_script(*script_args(root))
+    assert second.returncode == EXIT["OK"], str(second)
+    assert "nothing to do" in second.stdout
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+def test_interrupted_upgrade_leaving_two_versions_is_cleaned_up_on_rerun(
+        make_root, script_args, simel_lab):
+    root = make_root("centos8")
+    root.inject_kill("dnf", match="distro-sync", call=2, when="before")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.killed, str(first)
+    # What a power cut inside rpm's transaction leaves: the new build is in
+    # the database, the old one not yet erased.
+    newer = simel_lab.mirror.rpm(8, NEWER)
+    inside = "/srv/mirror/" + str(newer.relative_to(simel_lab.mirror.path))
+    half = root.run(["rpm", "-i", "--justdb", "--nodeps", "--noscripts", "--replacefiles",
+                     inside])
+    assert half.returncode == 0, str(half)
+    assert len([p for p in root.packages() if p.name == NEWER]) == 2
+    root.remove_faults()
+    second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, second)
+    assert [p.version for p in root.packages() if p.name == NEWER] == ["1.1"]
