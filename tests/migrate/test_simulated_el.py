@@ -11,6 +11,7 @@ import pytest
 from conftest import host_rpmdb_state
 from simel import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT, RPMDB_VOLATILE,
                    SOURCE_FAMILIES, diff_digests)
+from simel.lab import POWER_LOSS_MARKER
 
 # family -> (ID, VERSION_ID, NAME, release-side packages) from the contract table.
 EXPECTED = {
@@ -194,6 +195,21 @@ def test_dnf_with_gpgcheck_refuses_a_bad_package(make_root, bad_mirror, simel_la
     result = upgrade_newer(root, mirror, simel_lab.arch)
     assert result.returncode != 0, result
     assert root.package(NEWER).version == "1.0"
+
+
+def test_power_loss_package_kills_the_transaction_once(make_root, bad_mirror, simel_lab):
+    root = make_root("centos-stream9")
+    mirror = bad_mirror(power_loss=NEWER)
+    upgrade = ["bash", "-c", " ".join(UPGRADE_FROM_MIRROR).format(arch=simel_lab.arch)
+               + "; echo survived"]
+    first = root.run(upgrade, mirror=mirror)
+    assert first.killed and "survived" not in first.stdout, first
+    assert root.exists(POWER_LOSS_MARKER)
+    assert root.package(NEWER).version == "1.0"
+    assert root.kill_leftovers() == [] and mounts_under(root.path) == []
+    second = root.run(upgrade, mirror=mirror)
+    assert second.returncode == 0 and "survived" in second.stdout, second
+    assert root.package(NEWER).version == "1.1"
 
 
 def test_tampered_package_keeps_its_signature_but_fails_the_digest(bad_mirror, simel_lab):

@@ -17,8 +17,12 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         laid out as M/RPM-GPG-KEY-AlmaLinux-<major>,
         M/<major>/{BaseOS,AppStream,extras,PowerTools|CRB}/<arch>/os/.
     lab.mirror_with(tampered=NAME | unsigned=NAME | unknown_key=NAME |
-        missing=NAME | wrong_key=True) -> Mirror copy with that defect (the
-        repodata is regenerated, so only signatures can catch it).
+        missing=NAME | wrong_key=True | power_loss=NAME) -> Mirror copy with
+        that defect (the repodata is regenerated, so only signatures can
+        catch it). power_loss: NAME's AlmaLinux build, correctly signed, has
+        a Lua %pre scriptlet that SIGKILLs the rpm transaction's process
+        group (dnf and the script) once per root: a deterministic power loss
+        in the middle of the transaction (marker POWER_LOSS_MARKER).
     lab.new_root(family, base_dir, third_party=False) -> SimRoot (a cp -a
         copy of the golden root; ~0.05 s). third_party adds the enabled
         "epel-sim" repository (bound at /srv/thirdparty) and its package.
@@ -69,6 +73,6 @@ from .families import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT,
                         SOURCE_FAMILIES, UNSUPPORTED_FAMILIES)
 from .http import MirrorServer
 from .keys import Key, Keyring
-from .lab import Lab, Mirror
+from .lab import POWER_LOSS_MARKER, Lab, Mirror
 from .root import (MIRROR_IN_ROOT, MIRROR_URL, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
                    InstalledPackage, RunResult, SimRoot, diff_digests, digest_tree)

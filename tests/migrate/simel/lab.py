@@ -11,7 +11,7 @@ from ._proc import RpmHome, host_arch, run
 from .families import (ALMA_VENDOR, FAMILIES, SIGNING_KEYS, alma_family,
                        ordinary_packages, repo_section)
 from .keys import Keyring
-from .root import (MIRROR_IN_ROOT, MIRROR_URL, SCRIPT_DIR_IN_ROOT,
+from .root import (FAULT_DIR, MIRROR_IN_ROOT, MIRROR_URL, SCRIPT_DIR_IN_ROOT,
                    THIRD_PARTY_IN_ROOT, SimRoot, make_skeleton)
 
 DEFAULT_SCRIPT_DIR = Path(__file__).resolve().parents[3] / "scripts"
@@ -19,6 +19,18 @@ ALMA_MAJORS = (8, 9, 10)
 THIRD_PARTY_REPO_ID = "epel-sim"
 THIRD_PARTY_PACKAGE = "epel-sim-hello"
 THIRD_PARTY_VENDOR = "Fedora Project"
+POWER_LOSS_MARKER = f"/{FAULT_DIR}/power-loss.fired"
+# Lua, run inside rpm itself (a shell scriptlet would need /bin/sh in the
+# rpmdb): SIGKILL to rpm's process group, which dnf and the script share.
+POWER_LOSS_SCRIPTLET = f"""local marker = "{POWER_LOSS_MARKER}"
+if not posix.access(marker) then
+  posix.mkdir("/{FAULT_DIR}")
+  local f = io.open(marker, "w")
+  f:close()
+  posix.kill(-posix.getprocessid("pgrp"), 9)
+  posix.sleep(5)
+end
+"""
 
 
 @dataclass
@@ -179,7 +191,7 @@ class Lab:
         return mirror
 
     def mirror_with(self, *, tampered=None, unsigned=None, unknown_key=None,
-                    missing=None, wrong_key=False):
+                    missing=None, wrong_key=False, power_loss=None):
         """A copy of the mirror with one defect (cached per defect).
 
         tampered/unsigned/unknown_key/missing: a package name whose RPM, in
@@ -189,10 +201,16 @@ class Lab:
         consistent metadata: only the signature check can catch it).
         wrong_key: the served RPM-GPG-KEY-AlmaLinux-* files hold the
         "unknown" key (fingerprint mismatch).
+        power_loss: that package, correctly signed, has a %pre scriptlet
+        that SIGKILLs the process group of the rpm transaction (dnf and the
+        script: power lost in the middle of the transaction, deterministic).
+        It fires once per root (marker POWER_LOSS_MARKER, which
+        root.remove_faults() deletes), so a re-run, even one reusing a
+        downloaded copy, gets past it.
         """
         spec = (("tampered", tampered), ("unsigned", unsigned),
                 ("unknown_key", unknown_key), ("missing", missing),
-                ("wrong_key", wrong_key))
+                ("wrong_key", wrong_key), ("power_loss", power_loss))
         label = "-".join(f"{k}={v}" for k, v in spec if v) or "good"
         if label == "good":
             return self.mirror
@@ -213,7 +231,7 @@ class Lab:
                 name: top / path.relative_to(good.path)
                 for name, path in good.packages[major].items()}
             touched = set()
-            for kind in ("tampered", "unsigned", "unknown_key", "missing"):
+            for kind in ("tampered", "unsigned", "unknown_key", "missing", "power_loss"):
                 name = spec[kind]
                 if not name or name not in variant.packages[major]:
                     continue
@@ -223,6 +241,8 @@ class Lab:
                 path.unlink()   # break the hard link before writing
                 if kind == "missing":
                     del variant.packages[major][name]
+                elif kind == "power_loss":
+                    self._build_power_loss(major, name, path)
                 else:
                     path.write_bytes(data)
                     if kind == "tampered":
@@ -239,6 +259,17 @@ class Lab:
                     shutil.copy2(unknown.public_key, keyfile)
                 variant.keys = {m: unknown for m in good.majors}
         return variant
+
+    def _build_power_loss(self, major, name, dest):
+        fam = alma_family(major)
+        candidates = fam.release_packages(self.alma_key(major), self.arch) + \
+            ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True)
+        (pkg,) = [p for p in candidates if p.name == name]
+        pkg.scriptlets = {"pre -p <lua>": POWER_LOSS_SCRIPTLET}
+        built = rpms.build(self.home, [pkg], self.directory / "power-loss" / str(major),
+                           f"simel-power-loss-{major}")
+        rpms.sign(self.home, self.alma_key(major), built.values())
+        shutil.move(built[name], dest)
 
     # ------------------------------------------------------------ roots
     def golden(self, family_key, third_party=False):

@@ -34,7 +34,7 @@ class Package:
     files: dict = field(default_factory=dict)     # path -> str | bytes | Symlink
     config: set = field(default_factory=set)      # paths marked %config(noreplace)
     dirs: list = field(default_factory=list)      # directories the package owns
-    scriptlets: dict = field(default_factory=dict)  # "pre"/"post"/... -> shell
+    scriptlets: dict = field(default_factory=dict)  # "pre" / "pre -p <lua>" -> body
     url: str = ""
     packager: str = ""
 
@@ -74,7 +74,9 @@ def _spec_text(batch, packages, stage):
             out += [f"{tag}: {v}" for v in values]
         out += [f"%description -n {p.name}", f"Simulated package {p.name}.", ""]
         for kind, body in p.scriptlets.items():
-            out += [f"%{kind} -n {p.name}", body.rstrip("\n"), ""]
+            # kind: "pre", "post", ... optionally with options ("pre -p <lua>")
+            section, _, options = kind.partition(" ")
+            out += [f"%{section} -n {p.name} {options}".rstrip(), body.rstrip("\n"), ""]
     out += ["%install", "mkdir -p %{buildroot}", f"cp -a {stage}/. %{{buildroot}}/", ""]
     for p in packages:
         out.append(f"%files -n {p.name}")
