@@ -89,7 +89,7 @@ def test_family_root_has_its_real_repo_files_and_no_build_repo(make_root, simel_
     assert "baseurl=file://" not in text  # the build-time repository left no trace
 
 
-@pytest.mark.parametrize("family", ["centos8", "ol8", "rocky9", "rhel10"])
+@pytest.mark.parametrize("family", sorted(EXPECTED))
 def test_dnf_inside_the_root_sees_the_release_and_releasever(make_root, family):
     root = make_root(family)
     major = FAMILIES[family].major
@@ -108,6 +108,19 @@ def test_release_package_cannot_be_erased_without_a_replacement(make_root):
     result = root.run(["rpm", "-e", "--test", "centos-linux-release"])
     assert result.returncode != 0
     assert f"{COMMON_PREFIX}0001" in result.stderr
+
+
+def test_ol8_root_has_the_virt_module_on_its_ol_stream(make_root, simel_lab):
+    root = make_root("ol8")
+    module = root.read("/etc/dnf/modules.d/virt.module")
+    assert "stream=ol" in module and "state=enabled" in module
+    assert root.package("simel-virt").release.startswith("1.module+el8")
+    result = root.run(["dnf", "-q", "--disablerepo=*",
+                       f"--repofrompath=alma,file:///srv/mirror/8/AppStream/{simel_lab.arch}/os",
+                       "--setopt=alma.gpgcheck=0", "module", "list", "virt"])
+    assert result.returncode == 0, result
+    assert ["virt", "rhel"] in [l.split()[:2] for l in result.stdout.splitlines()
+                                if l.startswith("virt")], result
 
 
 def test_debian_root_is_not_rpm_based(make_root):

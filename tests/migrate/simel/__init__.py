@@ -66,7 +66,9 @@ Families (FAMILIES; SOURCE_FAMILIES; UNSUPPORTED_FAMILIES): centos8,
 centos-stream8, centos-stream9, centos-stream10, rocky9, ol8, rhel9, rhel10,
 almalinux9 (already migrated), centos7, fedora, debian (no rpm database).
 Every system has the ordinary packages NEWER, OLDER, REBUILT and
-COMMON_PREFIX + "0001".. (the first requires system-release).
+COMMON_PREFIX + "0001".. (the first requires system-release). ol8 has the
+EL8 module virt:ol enabled (package simel-virt); the AlmaLinux 8 AppStream
+carries virt:rhel.
 """
 
 from .families import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT,

@@ -22,6 +22,49 @@ ALMA_VERSIONS = {8: ("8.10", "Cerulean Leopard"), 9: ("9.8", "Olive Jaguar"),
                  10: ("10.2", "Lavender Lion")}
 ALMA_VENDOR = "AlmaLinux"
 ALMA_PACKAGER = "AlmaLinux Packaging Team <packager@almalinux.org>"
+# Module streams on the AlmaLinux mirror, per major.
+ALMA_MODULES = {8: lambda: [virt_module("rhel", ALMA_VENDOR,
+                                        "1.module_el8.10.0+3945+2b1a5a4b")]}
+
+
+@dataclass
+class Module:
+    """One EL8 module stream and the packages it carries."""
+    name: str
+    stream: str
+    packages: list
+    version: str = "8100020240501000000"
+    context: str = "229f0a1c"
+
+    def modulemd(self, arch):
+        """The modulemd v2 document createrepo metadata carries (modules.yaml)."""
+        artifacts = "".join(
+            f"    - {p.name}-{p.epoch or 0}:{p.version}-{p.release}.noarch\n"
+            for p in self.packages)
+        names = ", ".join(p.name for p in self.packages)
+        return (
+            "---\ndocument: modulemd\nversion: 2\ndata:\n"
+            f"  name: {self.name}\n  stream: \"{self.stream}\"\n"
+            f"  version: {self.version}\n  context: \"{self.context}\"\n"
+            f"  arch: {arch}\n  summary: {self.name} module (simulated)\n"
+            f"  description: >-\n    Simulated {self.name}:{self.stream} module stream.\n"
+            "  license:\n    module: [MIT]\n"
+            "  dependencies:\n  - buildrequires:\n      platform: [el8.10.0]\n"
+            "    requires:\n      platform: [el8]\n"
+            f"  profiles:\n    common:\n      rpms: [{names}]\n"
+            f"  api:\n    rpms: [{names}]\n"
+            f"  artifacts:\n    rpms:\n{artifacts}...\n")
+
+
+def module_package(name, version, release, vendor, **kw):
+    return Package(name, version, release, vendor,
+                   files={f"/usr/share/{name}/README": f"{name} {version}-{release}\n"},
+                   dirs=[f"/usr/share/{name}"], **kw)
+
+
+def virt_module(stream, vendor, release):
+    """EL8's virt module: OL8 names its stream "ol", AlmaLinux (like RHEL) "rhel"."""
+    return Module("virt", stream, [module_package("simel-virt", "8.0.0", release, vendor)])
 
 
 @dataclass
@@ -38,6 +81,7 @@ class Family:
     # subscription-manager writes), path -> content.
     loose_files: dict = field(default_factory=dict)
     release_builder: object = None  # (family, key, arch) -> [Package]
+    modules: list = field(default_factory=list)   # [Module] enabled in the root
 
     @property
     def dist(self):
@@ -494,7 +538,9 @@ def _families():
             "Oracle Linux Server 8.10", "cpe:/o:oracle:linux:8:10:server",
             "https://linux.oracle.com/", VARIANT="Server", VARIANT_ID="server",
             BUG_REPORT_URL="https://github.com/oracle/oracle-linux"),
-            vendor="Oracle America", signing_key="oracle", release_builder=_oracle_8),
+            vendor="Oracle America", signing_key="oracle", release_builder=_oracle_8,
+            modules=[virt_module("ol", "Oracle America",
+                                 "1.module+el8.10.0+90048+229f0a1c")]),
         Family("rhel9", 9, os_release(
             "Red Hat Enterprise Linux", "9.4 (Plow)", "rhel", "fedora", "9.4",
             "platform:el9", "Red Hat Enterprise Linux 9.4 (Plow)",

@@ -2,13 +2,14 @@
 
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import rpms
 from ._proc import RpmHome, host_arch, run
-from .families import (ALMA_VENDOR, FAMILIES, SIGNING_KEYS, alma_family,
+from .families import (ALMA_MODULES, ALMA_VENDOR, FAMILIES, SIGNING_KEYS, alma_family,
                        ordinary_packages, repo_section)
 from .keys import Keyring
 from .root import (FAULT_DIR, MIRROR_IN_ROOT, MIRROR_URL, SCRIPT_DIR_IN_ROOT,
@@ -42,6 +43,7 @@ class Mirror:
     keys: dict                      # major -> Key whose public part is served
     packages: dict = field(default_factory=dict)   # major -> {name: rpm path}
     variant: str = "good"
+    modules: dict = field(default_factory=dict)    # tree -> modules.yaml text
 
     url = MIRROR_URL                 # where a root sees it (bound read-only)
 
@@ -81,11 +83,11 @@ class Lab:
         self.home = RpmHome(self.directory / "home", self.keyring.gnupghome)
         self.timings["keys"] = time.monotonic() - started
         self._family_repos = {}
-        self._third_party = None
-        self._mirror = None
+        self._singletons = {}
         self._unsigned = {}
         self._variants = {}
         self._goldens = {}
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------ keys
     def key(self, name):
@@ -97,35 +99,42 @@ class Lab:
     def close(self):
         self.keyring.close()
 
-    def _timed(self, label, func, *args):
-        started = time.monotonic()
-        result = func(*args)
-        self.timings[label] = self.timings.get(label, 0.0) + time.monotonic() - started
-        return result
+    def _cached(self, cache, key, label, func, *args):
+        """cache[key], built once by func(*args) and timed under `label`.
+
+        One builder at a time (re-entrant): callers may ask for roots from
+        several threads.
+        """
+        with self._lock:
+            if key not in cache:
+                started = time.monotonic()
+                cache[key] = func(*args)
+                self.timings[label] = time.monotonic() - started
+            return cache[key]
 
     # ------------------------------------------------------------ source repos
     def family_repo(self, family_key):
         """Host directory of the family's own signed repository (built once)."""
-        if family_key not in self._family_repos:
-            self._family_repos[family_key] = self._timed(
-                f"repo {family_key}", self._build_family_repo, FAMILIES[family_key])
-        return self._family_repos[family_key]
+        return self._cached(self._family_repos, family_key, f"repo {family_key}",
+                            self._build_family_repo, FAMILIES[family_key])
 
     def _build_family_repo(self, family):
         repo = self.directory / "repos" / family.key
         key = self.keyring[family.signing_key]
+        modular = [p for m in family.modules for p in m.packages]
         packages = family.release_packages(key, self.arch) + ordinary_packages(
-            family.major, self.n_packages, family.vendor)
+            family.major, self.n_packages, family.vendor) + modular
         built = rpms.build(self.home, packages, repo / "Packages", f"simel-{family.key}")
         rpms.sign(self.home, key, built.values())
         rpms.createrepo(repo)
+        if family.modules:
+            rpms.add_modules(repo, "".join(m.modulemd(self.arch) for m in family.modules))
         return repo
 
     def third_party_repo(self):
         """A third-party repository per major ('epel-sim'), bound at /srv/thirdparty."""
-        if self._third_party is None:
-            self._third_party = self._timed("repo third-party", self._build_third_party)
-        return self._third_party
+        return self._cached(self._singletons, "third-party", "repo third-party",
+                            self._build_third_party)
 
     def _build_third_party(self):
         top = self.directory / "thirdparty"
@@ -154,9 +163,7 @@ class Lab:
     @property
     def mirror(self):
         """The good AlmaLinux mirror (all majors), built once."""
-        if self._mirror is None:
-            self._mirror = self._timed("mirror", self._build_mirror)
-        return self._mirror
+        return self._cached(self._singletons, "mirror", "mirror", self._build_mirror)
 
     def _build_mirror(self):
         top = self.directory / "mirror"
@@ -167,14 +174,18 @@ class Lab:
             key = self.alma_key(major)
             release = fam.release_packages(key, self.arch)
             ordinary = ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True)
-            unsigned = rpms.build(self.home, release + ordinary,
+            modules = ALMA_MODULES.get(major, list)()
+            modular = [p for m in modules for p in m.packages]
+            unsigned = rpms.build(self.home, release + ordinary + modular,
                                   self.directory / "unsigned" / str(major),
                                   f"simel-almalinux-{major}")
             self._unsigned[major] = unsigned
             placed = {}
-            for i, pkg in enumerate(release + ordinary):
-                # Release packages and every other ordinary one in BaseOS.
-                repo = "BaseOS" if pkg in release or i % 2 == 0 else "AppStream"
+            for i, pkg in enumerate(release + ordinary + modular):
+                # Release packages and every other ordinary one in BaseOS,
+                # modular ones in AppStream (as in EL8).
+                repo = ("AppStream" if pkg in modular else
+                        "BaseOS" if pkg in release or i % 2 == 0 else "AppStream")
                 dest = mirror.tree(major, repo) / "Packages" / unsigned[pkg.name].name
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(unsigned[pkg.name], dest)
@@ -182,9 +193,12 @@ class Lab:
             rpms.sign(self.home, key, placed.values())
             mirror.packages[major] = placed
             extra = "PowerTools" if major == 8 else "CRB"
+            if modules:
+                mirror.modules[mirror.tree(major, "AppStream")] = "".join(
+                    m.modulemd(self.arch) for m in modules)
             for repo in ("BaseOS", "AppStream", "extras", extra):
                 mirror.tree(major, repo).mkdir(parents=True, exist_ok=True)
-                rpms.createrepo(mirror.tree(major, repo))
+                self._index(mirror, mirror.tree(major, repo))
             shutil.copy2(key.public_key, top / f"RPM-GPG-KEY-AlmaLinux-{major}")
             if major == 8:   # the 8.x key also lives under its old, unsuffixed name
                 shutil.copy2(key.public_key, top / "RPM-GPG-KEY-AlmaLinux")
@@ -214,17 +228,17 @@ class Lab:
         label = "-".join(f"{k}={v}" for k, v in spec if v) or "good"
         if label == "good":
             return self.mirror
-        if label not in self._variants:
-            self._variants[label] = self._timed(
-                f"variant {label}", self._build_variant, label, dict(spec))
-        return self._variants[label]
+        return self._cached(self._variants, label, f"variant {label}",
+                            self._build_variant, label, dict(spec))
 
     def _build_variant(self, label, spec):
         good = self.mirror
         top = self.directory / "variants" / label
         top.parent.mkdir(parents=True, exist_ok=True)
         run(["cp", "-al", str(good.path), str(top)])   # hard links: cheap
-        variant = Mirror(top, good.arch, good.majors, dict(good.keys), variant=label)
+        variant = Mirror(top, good.arch, good.majors, dict(good.keys), variant=label,
+                         modules={top / t.relative_to(good.path): text
+                                  for t, text in good.modules.items()})
         unknown = self.keyring["unknown"]
         for major in good.majors:
             variant.packages[major] = {
@@ -252,7 +266,7 @@ class Lab:
                 touched.add(path.parent.parent)
             for tree in touched:
                 shutil.rmtree(tree / "repodata")
-                rpms.createrepo(tree)
+                self._index(variant, tree)
             if spec["wrong_key"]:
                 for keyfile in top.glob("RPM-GPG-KEY-AlmaLinux*"):
                     keyfile.unlink()
@@ -260,10 +274,17 @@ class Lab:
                 variant.keys = {m: unknown for m in good.majors}
         return variant
 
+    @staticmethod
+    def _index(mirror, tree):
+        rpms.createrepo(tree)
+        if tree in mirror.modules:
+            rpms.add_modules(tree, mirror.modules[tree])
+
     def _build_power_loss(self, major, name, dest):
         fam = alma_family(major)
         candidates = fam.release_packages(self.alma_key(major), self.arch) + \
-            ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True)
+            ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True) + \
+            [p for m in ALMA_MODULES.get(major, list)() for p in m.packages]
         (pkg,) = [p for p in candidates if p.name == name]
         pkg.scriptlets = {"pre -p <lua>": POWER_LOSS_SCRIPTLET}
         built = rpms.build(self.home, [pkg], self.directory / "power-loss" / str(major),
@@ -275,11 +296,9 @@ class Lab:
     def golden(self, family_key, third_party=False):
         """The session's pristine root of a family (never run things in it)."""
         cache_key = (family_key, third_party)
-        if cache_key not in self._goldens:
-            self._goldens[cache_key] = self._timed(
-                f"root {family_key}{'+3rd' if third_party else ''}",
-                self._build_golden, FAMILIES[family_key], third_party)
-        return self._goldens[cache_key]
+        return self._cached(self._goldens, cache_key,
+                            f"root {family_key}{'+3rd' if third_party else ''}",
+                            self._build_golden, FAMILIES[family_key], third_party)
 
     def new_root(self, family_key, base, third_party=False):
         """A private copy of the family's golden root under `base`."""
@@ -330,12 +349,15 @@ class Lab:
                             "skip_if_unavailable=False\n")
             names = sorted({p.stem.rsplit("-", 2)[0]
                             for _, path, _ in repos for p in path.glob("Packages/*.rpm")})
-            self.home.run([
-                "dnf", "-y", "-q", "--noplugins", "--config", conf,
-                "--installroot", root.path, "--releasever", str(family.major),
-                "--setopt", f"reposdir={reposdir}", "--setopt", f"varsdir={varsdir}",
-                "--setopt", f"cachedir={tmp / 'cache'}", "--setopt", "tsflags=nodocs",
-                "install", *names])
+            dnf = ["dnf", "-y", "-q", "--noplugins", "--config", conf,
+                   "--installroot", root.path, "--releasever", str(family.major),
+                   "--setopt", f"reposdir={reposdir}", "--setopt", f"varsdir={varsdir}",
+                   "--setopt", f"cachedir={tmp / 'cache'}", "--setopt", "tsflags=nodocs",
+                   "--setopt", f"module_platform_id=platform:el{family.major}"]
+            if family.modules:
+                self.home.run(dnf + ["module", "enable",
+                                     *[f"{m.name}:{m.stream}" for m in family.modules]])
+            self.home.run(dnf + ["install", *names])
         for path, content in family.loose_files.items():
             (root.path / path.lstrip("/")).write_text(content)
         return root

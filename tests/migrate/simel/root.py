@@ -306,11 +306,12 @@ class SimRoot:
     def kill_leftovers(self):
         """SIGKILL processes still chrooted into this root; return their pids."""
         killed = []
+        root = os.path.realpath(self.path)
         for proc_dir in Path("/proc").iterdir():
             if not proc_dir.name.isdigit():
                 continue
             try:
-                if os.readlink(proc_dir / "root") == str(self.path):
+                if os.readlink(proc_dir / "root") == root:
                     os.kill(int(proc_dir.name), signal.SIGKILL)
                     killed.append(int(proc_dir.name))
             except (FileNotFoundError, ProcessLookupError, PermissionError):

@@ -173,3 +173,15 @@ def createrepo(directory):
     """Index `directory` (repodata/ next to the packages)."""
     run(["createrepo_c", "--quiet", "--no-database",
          str(directory)])
+
+
+def add_modules(directory, modulemd_text):
+    """Attach modules.yaml (modulemd documents) to an indexed repository."""
+    directory = Path(directory)
+    source = directory / "modules.yaml"
+    source.write_text(modulemd_text)
+    try:
+        run(["modifyrepo_c", "--mdtype=modules", str(source),
+             str(directory / "repodata")])
+    finally:
+        source.unlink()
