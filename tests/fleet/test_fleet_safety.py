@@ -32,7 +32,7 @@ def test_script_not_matching_sha256sums_is_refused_before_any_host_is_touched(ma
 
 
 def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
-    fleet = make_fleet([("stream9", "centos-stream9"), ("fedora", "fedora")])
+    fleet = make_fleet([("rocky9", "rocky9"), ("fedora", "fedora")])
     # The script's own rpm queries may rewrite sqlite's shared-memory index
     # (not data; see simel.root.RPMDB_VOLATILE).
     before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
@@ -44,7 +44,7 @@ def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
     report = run.report
     assert report["phase"] == "preflight"
     assert [(h["host"], h["os_id"], h["status"]) for h in report["hosts"]] == [
-        ("stream9", "centos", "ready"), ("fedora", "fedora", "blocked")]
+        ("rocky9", "rocky", "ready"), ("fedora", "fedora", "blocked")]
     assert "PLAY [Migrate the ready hosts" in run.output
     assert "Run almalinux-migrate.sh]" not in run.output
     assert_untouched(fleet, before, RPMDB_VOLATILE)
@@ -70,6 +70,7 @@ def test_failed_canary_stops_the_rollout_and_the_next_host_is_untouched(make_fle
     assert canary["migration"]["state"] == "failed"
     assert canary["migration"]["exit"] == 5, canary
     assert canary["migration"]["reason"].startswith("Failed before the point of no return")
+    assert "package signature check failed" in canary["migration"]["reason"]
     assert other["migration"] is None
     assert report["summary"]["failed"] == 1 and report["summary"]["migrated"] == 0
     assert "| centos8 |" in run.report_md.read_text()
