@@ -184,3 +184,14 @@ def test_no_page_requests_anything_from_another_host(new_page, built_site, site_
     assert any(url.endswith(".js") for url in requested)
     assert all(url.startswith(site_url) or url.startswith(("data:", "blob:"))
                for url in requested), sorted(set(requested))
+
+
+def test_robots_txt_allows_crawling_and_names_the_sitemap(page, built_site):
+    response = page.goto("robots.txt")
+    assert response.status == 200
+    lines = response.text().splitlines()
+    assert "User-agent: *" in lines and "Allow: /" in lines
+    sitemap = [line.split(": ", 1)[1] for line in lines if line.startswith("Sitemap: ")]
+    assert len(sitemap) == 1 and sitemap[0].endswith("/sitemap.xml")
+    # The address is the site's own (site_url), which the built sitemap uses too.
+    assert sitemap[0].removesuffix("sitemap.xml") in (built_site / "sitemap.xml").read_text()
