@@ -895,14 +895,15 @@ confirm() {
 # Steps after the point of no return (each one can be re-run).
 #######################################
 step_swap_release() {
-  local -a old new missing=()
+  local -a old new have missing=()
   local pkg
   run rpm --import "$(key_file)" || die "cannot import the AlmaLinux key into the rpm database"
   read -r -a old <<<"${STATE[SOURCE_PKGS]}"
   read -r -a new <<<"${STATE[TARGET_PKGS]}"
   mapfile -t old < <(installed_names "${old[@]}")
+  mapfile -t have < <(installed_names "${new[@]}")
   for pkg in "${new[@]}"; do
-    rpm -q "${pkg}" >/dev/null 2>&1 || missing+=("${pkg}")
+    [[ " ${have[*]} " == *" ${pkg} "* ]] || missing+=("${pkg}")
   done
   if ((${#missing[@]} > 0)); then
     # One transaction: rpm installs the new packages before it erases the old,
