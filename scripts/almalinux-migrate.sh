@@ -119,6 +119,8 @@ PHASE="start"          # start | pre | post: decides what a failure does
 CHECK_TMP=""
 KEY_TEXT=""
 BACKUP_DIR=""
+BACKUP_COMPLETE=0
+TEE_PID=""
 UNSAFE_START_NS=""
 RESUME_FROM=""
 declare -A STATE=()
@@ -254,6 +256,11 @@ cleanup() {
     gpgconf --homedir "${CHECK_TMP}" --kill all >/dev/null 2>&1 || true
     rm -rf -- "${CHECK_TMP}"
   fi
+  if [[ -n "${TEE_PID}" ]]; then
+    # Let tee write the last lines to the log before the script is gone.
+    exec >&- 2>&-
+    wait "${TEE_PID}" 2>/dev/null || true
+  fi
 }
 
 #######################################
@@ -294,6 +301,11 @@ state_save() {
 #######################################
 # Small utilities.
 #######################################
+
+# Escapes a string for the replacement part of a sed s||| command.
+sed_escape() {
+  printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'
+}
 
 # Prints a URL's content (file:// read directly, http(s) with curl).
 fetch() {
@@ -701,6 +713,7 @@ print_report() {
 start_logging() {
   mkdir -p -- "$(dirname -- "${LOG_FILE}")"
   exec > >(tee -a -- "${LOG_FILE}") 2>&1
+  TEE_PID="$!"
   log "${SCRIPT_NAME} ${VERSION} started: $*"
 }
 
@@ -853,6 +866,7 @@ step_backup() {
   rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH} %{VENDOR}\n' |
     sort >"${BACKUP_DIR}/packages.txt"
   sync
+  BACKUP_COMPLETE=1
   state_save BACKUP_DIR "${BACKUP_DIR}"
   log "backup written to ${BACKUP_DIR}"
 }
@@ -860,7 +874,8 @@ step_backup() {
 # Puts the saved files back, byte-identical (only before the point of no return).
 restore_backup() {
   local path
-  [[ -n "${BACKUP_DIR}" && -d "${BACKUP_DIR}/root" ]] || return 0
+  # An unfinished backup is never copied back: nothing was changed yet.
+  ((BACKUP_COMPLETE == 1)) || return 0
   for path in "${BACKUP_PATHS[@]}"; do
     if [[ -e "${BACKUP_DIR}/root${path}" || -L "${BACKUP_DIR}/root${path}" ]]; then
       rm -rf -- "${path}"
@@ -971,7 +986,7 @@ step_configure_repos() {
   shopt -s nullglob
   for file in /etc/yum.repos.d/almalinux*.repo; do
     sed -i -E \
-      -e "s|^#?[[:space:]]*baseurl[[:space:]]*=[[:space:]]*${OFFICIAL_MIRROR}|baseurl=${MIRROR}|" \
+      -e "s|^#?[[:space:]]*baseurl[[:space:]]*=[[:space:]]*${OFFICIAL_MIRROR}|baseurl=$(sed_escape "${MIRROR}")|" \
       -e 's|^[[:space:]]*(mirrorlist[[:space:]]*=)|#\1|' \
       -- "${file}"
     if [[ -n "${extra_key}" ]]; then
