@@ -22,7 +22,9 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         catch it). power_loss: NAME's AlmaLinux build, correctly signed, has
         a Lua %pre scriptlet that SIGKILLs the rpm transaction's process
         group (dnf and the script) once per root: a deterministic power loss
-        in the middle of the transaction (marker POWER_LOSS_MARKER).
+        in the middle of the transaction (marker POWER_LOSS_MARKER). Re-run
+        with the same mirror: that build differs from the good mirror's, so
+        a cached copy would not match the good mirror's checksums.
     lab.new_root(family, base_dir, third_party=False) -> SimRoot (a cp -a
         copy of the golden root; ~0.05 s). third_party adds the enabled
         "epel-sim" repository (bound at /srv/thirdparty) and its package.
