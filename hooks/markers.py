@@ -102,7 +102,7 @@ def replace_markers(line: str, context: dict) -> str:
         args = match.group(3).split()
         if name not in MARKERS:
             raise MarkerError(f"unknown marker {name}")
-        count, block, render = MARKERS[name]
+        count, block, renderer = MARKERS[name]
         if len(args) != count:
             wanted = "no arguments" if count == 0 else f"{count} argument"
             raise MarkerError(f"marker {name} takes {wanted}, got {' '.join(args) or 'none'}")
@@ -110,8 +110,8 @@ def replace_markers(line: str, context: dict) -> str:
             if line.strip() != match.group(0):
                 raise MarkerError(f"marker {name} must be on a line of its own")
             indent = line[:len(line) - len(line.lstrip())]
-            return indent_block(render(context, *args), indent)
-        pieces += [line[last:start], render(context, *args)]
+            return indent_block(renderer(context, *args), indent)
+        pieces += [line[last:start], renderer(context, *args)]
         last = end
     return "".join(pieces) + line[last:]
 
@@ -191,6 +191,8 @@ def render_eol(context, number):
 def render_majors(context):
     names = [str(m["major"]) for m in reversed(release_data(context)["majors"])
              if m["status"] in ("supported", "security")]
+    if not names:
+        raise MarkerError("no major version is supported on the build date")
     text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return str(escape(text))
 
