@@ -6,6 +6,7 @@ file:// and http:// mirrors) come from the fixtures in conftest.py.
 """
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,46 @@ def test_interrupted_upgrade_leaving_two_versions_is_cleaned_up_on_rerun(
     second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
     assert_migrated(root, simel_lab, second)
     assert [p.version for p in root.packages() if p.name == NEWER] == ["1.1"]
+
+
+def send_sigterm_from_dnf(root, downloadonly):
+    """Make dnf SIGTERM the script (once) when it starts a matching distro-sync.
+
+    The harness injects SIGKILL only; a signal the script can trap needs this
+    small wrapper of our own (in the root's /usr layer, like the harness's).
+    """
+    hide = root.path / "usr/libexec/migrate-test"
+    hide.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Path("/usr/bin/dnf").resolve(), hide / "dnf")
+    want = "" if downloadonly else "!"
+    wrapper = root.path / "usr/bin/dnf"
+    wrapper.write_text(f"""#!/bin/bash
+if [[ " $* " == *" distro-sync"* ]] && {want} [[ " $* " == *" --downloadonly"* ]] &&
+    [[ ! -e /usr/libexec/migrate-test/fired ]]; then
+  : > /usr/libexec/migrate-test/fired
+  kill -TERM "$PPID"
+fi
+exec /usr/libexec/migrate-test/dnf "$@"
+""")
+    wrapper.chmod(0o755)
+    return lambda: (wrapper.unlink(), shutil.rmtree(hide))
+
+
+@pytest.mark.parametrize("phase", ["before", "after"])
+def test_sigterm_restores_before_the_point_of_no_return_and_resumes_after_it(
+        phase, make_root, script_args, simel_lab):
+    root = make_root("centos-stream9")
+    before = snapshot(root)
+    remove = send_sigterm_from_dnf(root, downloadonly=(phase == "before"))
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert "interrupted by signal TERM" in first.output, str(first)
+    remove()
+    if phase == "before":
+        assert first.returncode == EXIT["RESTORED"], str(first)
+        assert snapshot(root) == before
+        assert state_of(root) == {}
+    else:
+        assert first.returncode == EXIT["RESUME"], str(first)
+        assert "run the script again" in first.output
+        second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+        assert_migrated(root, simel_lab, second)
