@@ -132,3 +132,25 @@ def test_second_run_reports_no_change_and_changes_nothing(rollout):
     assert [h["status"] for h in report["hosts"]] == ["migrated"] * 3 + ["blocked"]
     assert report["summary"]["migrated"] == 0
 
+
+
+def test_host_interrupted_after_the_point_of_no_return_is_resumed(make_fleet, fleet_lab):
+    fleet = make_fleet([("stopped-centos8", "centos8")])
+    root = fleet.roots["stopped-centos8"]
+    # Power lost during the package swap: the script was past its point of no return.
+    root.inject_kill("dnf", match="distro-sync", call=2)
+    killed = root.run_script(*fleet_lab.script_args(root))
+    root.remove_faults()
+    assert killed.killed, killed
+    assert "PONR=1" in root.read("/var/lib/almalinux-migrate/state")
+
+    run = fleet.run("resume")
+
+    assert run.returncode == 0, run.output
+    host = run.host("stopped-centos8")
+    assert host["status"] == "ready"
+    assert any("interrupted migration" in w for w in host["warnings"]), host
+    assert host["migration"]["state"] == "migrated"
+    assert root.os_release()["ID"] == "almalinux"
+    assert "STEP=done" in root.read("/var/lib/almalinux-migrate/state")
+    assert {p.vendor for p in root.packages()} == {"AlmaLinux"}

@@ -1,6 +1,10 @@
 """What stops the playbook, and what it leaves alone when it stops."""
 
+import json
+
 import pytest
+
+from chroot_adapter import handle_for
 
 from simel import NEWER, diff_digests
 from simel.root import RPMDB_VOLATILE
@@ -32,19 +36,20 @@ def test_script_not_matching_sha256sums_is_refused_before_any_host_is_touched(ma
 
 
 def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
-    fleet = make_fleet([("rocky9", "rocky9"), ("fedora", "fedora")])
+    fleet = make_fleet([("rocky9", "rocky9"), ("centos8", "centos8"), ("fedora", "fedora")])
     # The script's own rpm queries may rewrite sqlite's shared-memory index
     # (not data; see simel.root.RPMDB_VOLATILE).
     before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
 
-    run = fleet.run("check", fleet_check_only=True)
+    # One host per batch: check-only must stop every batch, not just the first.
+    run = fleet.run("check", fleet_check_only=True, fleet_serial=1)
 
     assert run.returncode == 0, run.output
     assert all(r["changed"] == 0 for r in run.recap.values()), run.recap
     report = run.report
     assert report["phase"] == "preflight"
     assert [(h["host"], h["os_id"], h["status"]) for h in report["hosts"]] == [
-        ("rocky9", "rocky", "ready"), ("fedora", "fedora", "blocked")]
+        ("rocky9", "rocky", "ready"), ("centos8", "centos", "ready"), ("fedora", "fedora", "blocked")]
     assert "PLAY [Migrate the ready hosts" in run.output
     assert "Run almalinux-migrate.sh]" not in run.output
     assert_untouched(fleet, before, RPMDB_VOLATILE)
@@ -79,3 +84,23 @@ def test_failed_canary_stops_the_rollout_and_the_next_host_is_untouched(make_fle
     assert diff_digests(before["centos8"], fleet.roots["centos8"].digest(RPMDB_VOLATILE)) == []
     # The canary was restored by the script: still Rocky Linux.
     assert fleet.roots["canary-rocky9"].os_release()["ID"] == "rocky"
+
+
+def test_host_that_cannot_be_checked_stops_everything_before_any_change(make_fleet, tmp_path):
+    fleet = make_fleet([("centos8", "centos8")])
+    # A host the connection cannot enter: the chroot executable refuses it.
+    inventory = json.loads(fleet.inventory.read_text())
+    lost = handle_for(tmp_path, "lost")
+    inventory["all"]["hosts"]["lost"] = {"ansible_host": str(lost)}
+    fleet.inventory.write_text(json.dumps(inventory))
+    before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
+
+    run = fleet.run("unchecked")
+
+    assert run.returncode != 0, run.output
+    assert "Stopped before any change: lost could not be checked" in run.output
+    assert [(h["host"], h["status"]) for h in run.report["hosts"]] == [
+        ("centos8", "ready"), ("lost", "unchecked")]
+    assert "unknown host handle" in " ".join(run.host("lost")["reasons"])
+    assert "PLAY [Migrate the ready hosts" not in run.output
+    assert_untouched(fleet, before, RPMDB_VOLATILE)
