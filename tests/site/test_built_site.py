@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, load_hook
+from site_helpers import ROOT, load_hook
 
 SITE_HOST = urlsplit(yaml.safe_load(
     re.search(r"^site_url:.*$", (ROOT / "mkdocs.yml").read_text(), re.M).group(0))["site_url"]).netloc

@@ -3,7 +3,7 @@ leaves an existing output directory exactly as it was."""
 
 import pytest
 
-from conftest import ROOT
+from site_helpers import ROOT
 
 REAL_DATA = (ROOT / "data" / "releases.yml").read_text()
 

@@ -1,0 +1,116 @@
+"""Helpers for the site tests: load a hook as a module, build throwaway sites.
+
+(A module of its own, not conftest.py: several test folders have a conftest,
+so `import conftest` would be ambiguous.)
+
+A throwaway site lives in tmp_path with its own mkdocs.yml, docs/, data/
+and scripts/, and uses the project's real hook files, so the tests exercise
+exactly the code the real build runs.
+"""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOKS = ("release_data", "downloads", "markers", "last_updated")
+
+FAKE_SCRIPT = textwrap.dedent("""\
+    #!/usr/bin/env bash
+    set -euo pipefail
+    readonly EXIT_OK=0            # Converted, reboot to finish
+    readonly EXIT_USAGE=2         # Bad <option> & friends
+    readonly EXIT_PREFLIGHT=10    # A preflight check failed; nothing changed
+    usage() {
+      echo "Usage: almalinux-migrate.sh [--check] [--help]"
+      echo "  --check   only run the preflight checks"
+    }
+    [[ "${1:-}" == "--help" ]] && { usage; exit 0; }
+    exit 2
+    """)
+
+
+def load_hook(name):
+    """Import hooks/<name>.py as its own module (as MkDocs does)."""
+    path = ROOT / "hooks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"site_test_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_build(config, site_dir, env=None):
+    """`mkdocs build --strict` of config into site_dir; the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict",
+         "--config-file", str(config), "--site-dir", str(site_dir)],
+        cwd=Path(config).parent, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+    )
+
+
+class Site:
+    """A throwaway MkDocs project in a directory, built with the real hooks."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.config = self.root / "mkdocs.yml"
+        self.data = self.root / "data" / "releases.yml"
+        self.script = self.root / "scripts" / "almalinux-migrate.sh"
+        self.fleet = self.root / "scripts" / "fleet"
+        self.output = self.root / "site"
+        (self.root / "docs").mkdir(parents=True, exist_ok=True)
+        self.data.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "data" / "releases.yml", self.data)
+        shutil.copy(ROOT / "data" / "releases.schema.json", self.data.parent)
+        self.write_config()
+
+    def write_config(self, theme="material", site_url="https://docs.example.org/"):
+        hooks = "\n".join(f"  - {ROOT / 'hooks' / name}.py" for name in HOOKS)
+        self.config.write_text(textwrap.dedent(f"""\
+            site_name: Throwaway
+            site_url: {site_url}
+            theme:
+              name: {theme}
+            hooks:
+            """) + hooks + textwrap.dedent("""
+            extra:
+              release_data: data/releases.yml
+              downloads:
+                script: scripts/almalinux-migrate.sh
+                fleet: scripts/fleet
+            markdown_extensions:
+              - admonition
+              - tables
+              - pymdownx.highlight
+              - pymdownx.superfences
+            """))
+
+    def page(self, name, text):
+        path = self.root / "docs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    def add_script(self, text=FAKE_SCRIPT):
+        self.script.parent.mkdir(parents=True, exist_ok=True)
+        self.script.write_text(text)
+        self.script.chmod(0o755)
+
+    def add_fleet(self, files=None):
+        files = files or {"site.yml": "- hosts: all\n", "roles/migrate/tasks/main.yml": "---\n"}
+        for name, content in files.items():
+            path = self.fleet / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+
+    def build(self, env=None):
+        return run_build(self.config, self.output, env)
+
+    def html(self, page="index.html"):
+        return (self.output / page).read_text()
