@@ -3,7 +3,6 @@
 See tests/migrate/README.md and the simel package docstring for the API.
 """
 
-import hashlib
 import os
 import shutil
 import sys
@@ -13,26 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simel import Lab, MirrorServer  # noqa: E402
+from simel import Lab, MirrorServer, host_rpmdb_state  # noqa: E402
 
 REQUIRED_TOOLS = ("rpm", "rpmbuild", "rpmsign", "dnf", "createrepo_c", "gpg",
                   "gpgconf", "unshare", "chroot", "setarch", "curl")
-HOST_RPMDB_PATHS = (Path("/var/lib/rpm"), Path("/root/.rpmdb"))
-
-
-def host_rpmdb_state():
-    """What the host's rpm database locations hold: {path: sha256 | 'dir'}."""
-    state = {}
-    for top in HOST_RPMDB_PATHS:
-        if not top.exists():
-            continue
-        state[str(top)] = "dir"
-        for path in sorted(top.rglob("*")):
-            state[str(path)] = ("dir" if path.is_dir()
-                                else hashlib.sha256(path.read_bytes()).hexdigest())
-    return state
-
-
 @pytest.fixture(scope="session")
 def host_rpmdb_before():
     """The host's rpm database state before any simulated system is built."""

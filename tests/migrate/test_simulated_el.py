@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import host_rpmdb_state
 from simel import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT, RPMDB_VOLATILE,
-                   SOURCE_FAMILIES, diff_digests)
+                   SOURCE_FAMILIES, diff_digests, host_rpmdb_state)
 from simel.lab import POWER_LOSS_MARKER
 
 # family -> (ID, VERSION_ID, NAME, release-side packages) from the contract table.
@@ -349,6 +348,24 @@ def test_trace_commands_records_each_call(make_root):
     root.trace_commands(("rpm",))
     root.run(["bash", "-c", "rpm -q centos-logos; rpm -qa >/dev/null"])
     assert [args for _, cmd, args in root.traced_calls()] == ["-q centos-logos", "-qa"]
+
+
+def test_tracing_and_a_fault_on_the_same_command_combine(make_root):
+    root = make_root("centos8")
+    root.trace_commands(("rpm",))
+    root.inject_kill("rpm", call=2, when="before")
+    result = root.run(["bash", "-c", "rpm -q centos-logos; rpm -qa; echo no"])
+    assert result.killed and "no" not in result.stdout.split()
+    assert [args for _, cmd, args in root.traced_calls()] == ["-q centos-logos", "-qa"]
+
+
+def test_http_mirror_can_be_slow(make_root, http_mirror):
+    root = make_root("centos8")
+    server = http_mirror()
+    server.delay = 3
+    result = root.run(["curl", "-fsS", "--max-time", "1", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8",
+                       "-o", "/dev/null"])
+    assert result.returncode == 28, result   # curl: operation timed out
 
 
 def test_http_mirror_serves_then_drops_connections(make_root, http_mirror):

@@ -58,11 +58,13 @@ SimRoot (root.path is the tree on the host)
         (power loss) on the matching call; fires once. root.fault_fired(cmd),
         root.remove_faults() restores the plain command.
     root.trace_commands(("rpm", "dnf")) / root.traced_calls() ->
-        [(epoch seconds, command, args)] for counting invocations.
+        [(epoch seconds, command, args)] for counting invocations; combines
+        with inject_kill on the same command.
 
 MirrorServer(directory_or_mirror) -> .url (http://127.0.0.1:<port>),
     .fail_after(n) (then connections are dropped), .drop_now(), .recover(),
-    .requests, .dropped, .close(); a context manager.
+    .delay (seconds per answer), .requests, .dropped, .close(); a context
+    manager.
 
 Families (FAMILIES; SOURCE_FAMILIES; UNSUPPORTED_FAMILIES): centos8,
 centos-stream8, centos-stream9, centos-stream10, rocky9, ol8, rhel9, rhel10,
@@ -73,6 +75,7 @@ EL8 module virt:ol enabled (package simel-virt); the AlmaLinux 8 AppStream
 carries virt:rhel.
 """
 
+from ._proc import CommandError, host_rpmdb_state
 from .families import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT,
                         SOURCE_FAMILIES, UNSUPPORTED_FAMILIES)
 from .http import MirrorServer

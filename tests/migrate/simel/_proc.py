@@ -1,5 +1,6 @@
 """Running host commands with readable failures, and the private rpm HOME."""
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -86,3 +87,19 @@ class RpmHome:
 
 def host_arch():
     return os.uname().machine
+
+
+HOST_RPMDB_PATHS = (Path("/var/lib/rpm"), Path("/root/.rpmdb"))
+
+
+def host_rpmdb_state():
+    """What the host's rpm database locations hold: {path: sha256 | 'dir'}."""
+    state = {}
+    for top in HOST_RPMDB_PATHS:
+        if not top.exists():
+            continue
+        state[str(top)] = "dir"
+        for path in sorted(top.rglob("*")):
+            state[str(path)] = ("dir" if path.is_dir()
+                                else hashlib.sha256(path.read_bytes()).hexdigest())
+    return state

@@ -4,6 +4,7 @@ import functools
 import http.server
 import socket
 import threading
+import time
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -28,6 +29,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             except OSError:
                 pass
             return None
+        if server.delay:
+            time.sleep(server.delay)
         return super().send_head()
 
 
@@ -36,7 +39,8 @@ class MirrorServer:
 
     fail_after(n): the next n requests are answered, every later one has its
     connection dropped without a response; drop_now() == fail_after(0);
-    recover() serves again. `requests` lists the paths asked for.
+    recover() serves again. `delay`: seconds each answer waits (a slow
+    mirror). `requests` lists the paths asked for, `dropped` the unanswered.
     """
 
     def __init__(self, directory):
@@ -47,6 +51,7 @@ class MirrorServer:
         self._httpd.owner = self
         self._lock = threading.Lock()
         self._budget = None
+        self.delay = 0.0
         self.requests = []
         self.dropped = []
         self._thread = threading.Thread(target=self._httpd.serve_forever,

@@ -394,6 +394,11 @@ class SimRoot:
 
     # ------------------------------------------------------------ breaking
     def _wrap(self, command, body):
+        """Install /usr/bin/<command> (root's layer) running `body` after tracing."""
+        body = (f"#!/bin/bash\n# Installed by the simulated-EL test harness (not part of any package).\n"
+                f"if [[ -e /{FAULT_DIR}/trace.on ]]; then\n"
+                f"  printf '%s\\t%s\\t%s\\n' \"$EPOCHREALTIME\" {command} \"$*\" >> /{FAULT_DIR}/trace.log\n"
+                f"fi\n" + body)
         real = Path(shutil.which(command, path="/usr/bin:/usr/sbin") or "")
         if not real.name:
             raise FileNotFoundError(f"{command} not on the host; cannot wrap it")
@@ -422,9 +427,7 @@ class SimRoot:
             raise ValueError(f"when must be before/after/during, not {when!r}")
         q = shlex.quote
         state = f"/{FAULT_DIR}/{command}"
-        body = f"""#!/bin/bash
-# Fault injection by the simulated-EL test harness (not part of any package).
-real=/{FAULT_DIR}/real/{command}
+        body = f"""real=/{FAULT_DIR}/real/{command}
 state={q(state)}
 match={q(match or "")}
 if [[ ! -e "$state.fired" ]] && [[ -z "$match" || " $* " == *"$match"* ]]; then
@@ -451,13 +454,14 @@ exec "$real" "$@"
         self._wrap(command, body)
 
     def trace_commands(self, commands=("rpm", "dnf")):
-        """Log every call of `commands` (time, command, args) for traced_calls()."""
+        """Log every call of `commands` (time, command, args) for traced_calls().
+
+        Combines with inject_kill (in either order): every wrapper traces.
+        """
         for command in commands:
-            self._wrap(command, f"""#!/bin/bash
-# Call tracing by the simulated-EL test harness (not part of any package).
-printf '%s\\t%s\\t%s\\n' "$EPOCHREALTIME" {command} "$*" >> /{FAULT_DIR}/trace.log
-exec /{FAULT_DIR}/real/{command} "$@"
-""")
+            if not (self.path / FAULT_DIR / "real" / command).exists():
+                self._wrap(command, f'exec /{FAULT_DIR}/real/{command} "$@"\n')
+        (self.path / FAULT_DIR / "trace.on").touch()
 
     def traced_calls(self):
         """[(epoch seconds, command, argument string)] logged by trace_commands."""
