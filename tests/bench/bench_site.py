@@ -224,27 +224,31 @@ def main() -> None:
             size = size_of(tmp / f"site-{count}")
             index = size_of(tmp / f"site-{count}" / "search")
             entries = nav_entries(tmp / f"site-{count}")
-            results.append((count, seconds, size))
+            results.append((count, seconds, cpu, size))
             print(f"padded +{count:5d} pages: {seconds:6.2f} s wall  {cpu:6.2f} s CPU  "
                   f"{size / 1e9:6.3f} GB  "
-                  f"({seconds / (count + base_pages) * 1000:5.1f} ms, "
+                  f"({cpu / (count + base_pages) * 1000:5.1f} ms CPU, "
                   f"{size / (count + base_pages) / 1e3:6.1f} kB per page; "
                   f"search index {index / 1e6:.1f} MB; {entries} nav entries per page)")
             shutil.rmtree(tmp / f"site-{count}")
             shutil.rmtree(project)
 
-        for count, seconds, size in results:
+        # Judged on CPU time: the build is one process on one core, so on an
+        # idle machine wall time is about its CPU time; on a shared machine
+        # wall time mostly measures the neighbours.
+        for count, seconds, cpu, size in results:
             if count == BIG_PAGES:
-                print(f"{BIG_PAGES} pages in <= {BIG_SECONDS:.0f} s: {verdict(seconds <= BIG_SECONDS)}"
-                      f" ({seconds:.1f} s)")
+                print(f"{BIG_PAGES} pages in <= {BIG_SECONDS:.0f} s (judged on CPU): "
+                      f"{verdict(cpu <= BIG_SECONDS)} ({cpu:.1f} s CPU, {seconds:.1f} s wall)")
                 print(f"{BIG_PAGES} pages in <= {BIG_BYTES / 1e9:.2f} GB: "
                       f"{verdict(size <= BIG_BYTES)} ({size / 1e9:.3f} GB)")
         if len(results) >= 2:
-            (c1, t1, b1), (c2, t2, b2) = results[-2], results[-1]
-            time_ratio = (t2 / c2) / (t1 / c1)
-            size_ratio = (b2 / c2) / (b1 / c1)
+            (c1, _, t1, b1), (c2, _, t2, b2) = results[-2], results[-1]
+            n1, n2 = c1 + base_pages, c2 + base_pages
+            time_ratio = (t2 / n2) / (t1 / n1)
+            size_ratio = (b2 / n2) / (b1 / n1)
             linear = time_ratio <= 1.25 and size_ratio <= 1.25
-            print(f"per-page cost {c2} vs {c1} pages: time x{time_ratio:.2f}, "
+            print(f"per-page cost {c2} vs {c1} pages: CPU time x{time_ratio:.2f}, "
                   f"size x{size_ratio:.2f} (linear if <= 1.25): {verdict(linear)}")
 
 
