@@ -6,8 +6,7 @@ import pytest
 
 from chroot_adapter import handle_for
 
-from simel import NEWER, diff_digests
-from simel.root import RPMDB_VOLATILE
+from simel import NEWER, RPMDB_VOLATILE, diff_digests
 
 
 def assert_untouched(fleet, before, exclude=()):
@@ -38,7 +37,7 @@ def test_script_not_matching_sha256sums_is_refused_before_any_host_is_touched(ma
 def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
     fleet = make_fleet([("rocky9", "rocky9"), ("centos8", "centos8"), ("fedora", "fedora")])
     # The script's own rpm queries may rewrite sqlite's shared-memory index
-    # (not data; see simel.root.RPMDB_VOLATILE).
+    # (not data; see simel's RPMDB_VOLATILE).
     before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
 
     # One host per batch: check-only must stop every batch, not just the first.

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import FLEET_DIR, PLAYBOOK, ansible_env, ansible_tool
+from fleet_helpers import FLEET_DIR, PLAYBOOK, ansible_env, ansible_tool
 
 
 def run(argv, home):
