@@ -1,5 +1,5 @@
-"""axe-core, injected into the key pages, finds no accessibility violation
-in either colour scheme."""
+"""axe-core, injected into the key pages (one test each) and then every other
+page, finds no accessibility violation in either colour scheme."""
 
 import pytest
 
@@ -31,3 +31,24 @@ def test_page_has_no_axe_violations(new_page, axe_script, path, scheme):
 
     assert results["testEngine"]["name"] == "axe-core" and results["passes"]
     assert not results["violations"], describe(results["violations"])
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_page_has_no_axe_violations(new_page, axe_script, built_site, scheme):
+    """The same check on every other page of the site, one report for all."""
+    pages = sorted(
+        path.parent.relative_to(built_site).as_posix() + "/"
+        for path in built_site.glob("**/index.html"))
+    pages = [path for path in pages if path.removeprefix("./") not in PAGES]
+    page = new_page(color_scheme=scheme)
+    reports = []
+    for path in pages:
+        page.goto("" if path == "./" else path)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(axe_script))
+        violations = page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']})")["violations"]
+        if violations:
+            reports.append(f"{path}:\n{describe(violations)}")
+    assert len(pages) >= 8, pages
+    assert not reports, "\n".join(reports)
