@@ -8,6 +8,8 @@ from chroot_adapter import handle_for
 
 from simel import NEWER, RPMDB_VOLATILE, diff_digests
 
+pytestmark = pytest.mark.slow
+
 
 def assert_untouched(fleet, before, exclude=()):
     after = {name: root.digest(exclude) for name, root in fleet.roots.items()}
