@@ -161,6 +161,9 @@ def test_missing_page_is_a_404_with_a_working_link_home(page, site_url):
     response = page.goto("no/such/page/")
     assert response.status == 404
     assert "not found" in page.locator("article h1").inner_text().lower()
+    # Served three levels deep, the page still finds its stylesheet.
+    assert page.locator("header.md-header").evaluate(
+        "header => getComputedStyle(header).position") == "sticky"
 
     page.locator("article a", has_text=re.compile("home", re.I)).first.click()
     page.wait_for_load_state()
