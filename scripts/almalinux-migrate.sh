@@ -363,18 +363,18 @@ accepted_fingerprints() {
 key_matches() {
   local text="$1"
   local home="$2"
-  local fprs fpr found=0
-  fprs="$(printf '%s\n' "${text}" | key_fingerprints "${home}")" || true
+  local fprs fpr accepted found=0
+  fprs="$(key_fingerprints "${home}" <<<"${text}")" || true
+  accepted=" $(accepted_fingerprints | paste -sd' ' -) "
   if [[ -z "${fprs}" ]]; then
     printf 'no OpenPGP public key in %s\n' "$(key_url)"
     return 1
   fi
   while read -r fpr; do
-    if accepted_fingerprints | grep -qx -- "${fpr}"; then
+    if [[ -n "${fpr}" && "${accepted}" == *" ${fpr} "* ]]; then
       found=1
     else
-      printf 'key %s is not the trusted key (expected %s)\n' "${fpr}" \
-        "$(accepted_fingerprints | paste -sd' ' -)"
+      printf 'key %s is not the trusted key (expected%s)\n' "${fpr}" "${accepted% }"
       return 1
     fi
   done <<<"${fprs}"
@@ -540,9 +540,10 @@ classify_repos() {
   SOURCE_REPO_FILES=()
   shopt -s nullglob
   for file in /etc/yum.repos.d/*.repo; do
-    owner="$(rpm -qf --qf '%{NAME}\n' -- "${file}" 2>/dev/null | head -n1)" || owner=""
-    if [[ " ${SOURCE_PKGS[*]} ${TARGET_RELEASE_PKGS[*]} " == *" ${owner} "* ||
-      "${file##*/}" == "redhat.repo" ]]; then
+    owner="$(rpm -qf --qf '%{NAME}\n' -- "${file}" 2>/dev/null)" || owner=""
+    owner="${owner%%$'\n'*}"
+    if [[ -n "${owner}" && " ${SOURCE_PKGS[*]} ${TARGET_RELEASE_PKGS[*]} " == *" ${owner} "* ]] ||
+      [[ "${file##*/}" == "redhat.repo" ]]; then
       SOURCE_REPO_FILES+=("${file}")
       continue
     fi
@@ -803,7 +804,7 @@ step_download() {
     die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
   mapfile -t available < <(printf '%s\n' "${names}" | sort -u)
   for pkg in "${TARGET_PKGS[@]}"; do
-    if printf '%s\n' "${available[@]}" | grep -qx -- "${pkg}"; then
+    if [[ " ${available[*]} " == *" ${pkg} "* ]]; then
       wanted+=("${pkg}")
     elif [[ "${pkg}" == "almalinux-release" ]]; then
       die "the AlmaLinux repositories at ${MIRROR} have no almalinux-release package" \
@@ -998,7 +999,7 @@ step_configure_repos() {
 }
 
 step_remap_modules() {
-  local file name stream state entry
+  local file name stream state entry m from to
   if ((MAJOR != 8)); then
     log "module streams: nothing to remap on EL${MAJOR}"
     return 0
@@ -1093,7 +1094,7 @@ add_efi_entry() {
     warn "efibootmgr missing: add an EFI boot entry for \\EFI\\almalinux\\${shim} by hand"
     return 0
   fi
-  if efibootmgr 2>/dev/null | grep -q 'AlmaLinux'; then
+  if [[ "$(efibootmgr 2>/dev/null || true)" == *AlmaLinux* ]]; then
     log "EFI boot entry for AlmaLinux already present"
     return 0
   fi
