@@ -76,6 +76,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     path = root / config.extra.get("release_data", DEFAULT_DATA)
     try:
         today = build_date()
+    except DataError as error:
+        raise PluginError(str(error)) from None
+    try:
         data = load_release_data(path, display_path(path, root))
     except DataError as error:
         raise PluginError(f"Invalid release data: {error}") from None
@@ -136,11 +139,16 @@ def load_release_data(path: Path, display: str) -> dict:
     if not problems:
         problems = rule_problems(data)
     if problems:
-        lines = [f"{display}:{line or line_of(root, at)}: {entry_name(data, at)}, "
-                 f"field '{field}': {message}" for at, field, message, *line in problems
-                 for line in [line[0] if line else None]]
+        lines = [describe(problem, root, data, display) for problem in problems]
         raise DataError("\n  " + "\n  ".join(lines))
     return data
+
+
+def describe(problem: tuple, root, data: dict, display: str) -> str:
+    """"file:line: entry, field 'name': what is wrong" for (path, field, message[, line])."""
+    at, field, message = problem[:3]
+    line = problem[3] if len(problem) > 3 else line_of(root, at)
+    return f"{display}:{line}: {entry_name(data, at)}, field '{field}': {message}"
 
 
 def parse_yaml(text: str, display: str):
