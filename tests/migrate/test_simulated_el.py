@@ -10,6 +10,7 @@ import pytest
 
 from simel import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT, RPMDB_VOLATILE,
                    SOURCE_FAMILIES, diff_digests, host_rpmdb_state)
+from simel import Keyring
 from simel.lab import POWER_LOSS_MARKER
 
 # family -> (ID, VERSION_ID, NAME, release-side packages) from the contract table.
@@ -395,6 +396,27 @@ def test_every_source_family_is_supported_and_built(simel_lab):
     assert set(SOURCE_FAMILIES) == {
         "centos8", "centos-stream8", "centos-stream9", "centos-stream10",
         "rocky9", "ol8", "rhel9", "rhel10"}
+
+
+def test_keyring_close_stops_its_gpg_agent(tmp_path):
+    keyring = Keyring(tmp_path / "keys")
+    key = keyring.create("probe", "Probe key <probe@simel.invalid>")
+    assert len(key.fingerprint) == 40 and "BEGIN PGP PUBLIC KEY" in key.public_key.read_text()
+    assert agents_for(keyring.gnupghome)
+    keyring.close()
+    assert agents_for(keyring.gnupghome) == []
+
+
+def agents_for(gnupghome):
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "gpg-agent" in cmdline and str(gnupghome) in cmdline:
+            pids.append(proc.name)
+    return pids
 
 
 def test_host_rpm_database_is_untouched(simel_lab, make_root, host_rpmdb_before):

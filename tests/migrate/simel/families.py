@@ -77,15 +77,11 @@ class Family:
     signing_key: str = ""          # Keyring key name
     supported: bool = True
     rpm_based: bool = True
-    # Files not owned by any package (e.g. RHEL's redhat.repo, which
-    # subscription-manager writes), path -> content.
-    loose_files: dict = field(default_factory=dict)
     release_builder: object = None  # (family, key, arch) -> [Package]
+    # Files owned by no package (RHEL's redhat.repo, which
+    # subscription-manager writes): (family, arch) -> {path: content}.
+    loose_builder: object = None
     modules: list = field(default_factory=list)   # [Module] enabled in the root
-
-    @property
-    def dist(self):
-        return f"el{self.major}" if self.major != 41 else "fc41"
 
     @property
     def version_id(self):
@@ -93,6 +89,9 @@ class Family:
 
     def release_packages(self, key, arch):
         return self.release_builder(self, key, arch) if self.release_builder else []
+
+    def loose_files(self, arch):
+        return self.loose_builder(self, arch) if self.loose_builder else {}
 
     def os_release_text(self):
         return "".join(f'{k}="{v}"\n' for k, v in self.os_release.items())
@@ -363,7 +362,6 @@ def _rhel(family, key, arch):
     files = release_files(family, "/etc/redhat-release",
                           f"Red Hat Enterprise Linux release {version} ({codename})")
     files["/etc/pki/rpm-gpg/RPM-GPG-KEY-redhat-release"] = key_file(key)
-    family.loose_files["/etc/yum.repos.d/redhat.repo"] = redhat_repo(family.major, arch)
     return [
         Package("redhat-release", version, f"0.5.el{family.major}", family.vendor,
                 provides=release_provides(family, version, with_redhat=False)
@@ -371,6 +369,10 @@ def _rhel(family, key, arch):
                 files=files),
         logos(family, "redhat-logos", f"{family.major}0.4", f"1.el{family.major}"),
     ]
+
+
+def _rhel_loose(family, arch):
+    return {"/etc/yum.repos.d/redhat.repo": redhat_repo(family.major, arch)}
 
 
 def _fedora(family, key, arch):
@@ -548,7 +550,8 @@ def _families():
             BUG_REPORT_URL="https://issues.redhat.com/",
             REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux 9",
             REDHAT_SUPPORT_PRODUCT_VERSION="9.4"),
-            vendor="Red Hat, Inc.", signing_key="redhat", release_builder=_rhel),
+            vendor="Red Hat, Inc.", signing_key="redhat", release_builder=_rhel,
+            loose_builder=_rhel_loose),
         Family("rhel10", 10, os_release(
             "Red Hat Enterprise Linux", "10.0 (Coughlan)", "rhel", "centos fedora",
             "10.0", "platform:el10", "Red Hat Enterprise Linux 10.0 (Coughlan)",
@@ -556,7 +559,8 @@ def _families():
             BUG_REPORT_URL="https://issues.redhat.com/",
             REDHAT_SUPPORT_PRODUCT="Red Hat Enterprise Linux 10",
             REDHAT_SUPPORT_PRODUCT_VERSION="10.0"),
-            vendor="Red Hat, Inc.", signing_key="redhat", release_builder=_rhel),
+            vendor="Red Hat, Inc.", signing_key="redhat", release_builder=_rhel,
+            loose_builder=_rhel_loose),
         alma_family(9),
         Family("centos7", 7, os_release(
             "CentOS Linux", "7 (Core)", "centos", "rhel fedora", "7", "",

@@ -1,6 +1,7 @@
 """Throwaway OpenPGP keys in a private GNUPGHOME."""
 
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,5 +73,25 @@ class Keyring:
         return self.keys[name]
 
     def close(self):
+        """Stop the agent (if one runs) and wait up to 5 s for it to exit."""
+        pid = None
+        if (self.gnupghome / "pubring.kbx").exists():
+            out = subprocess.run(["gpg-connect-agent", "--no-autostart", "getinfo pid", "/bye"],
+                                 env=self.env, capture_output=True, text=True,
+                                 check=False).stdout
+            pid = next((line.split()[1] for line in out.splitlines()
+                        if line.startswith("D ")), None)
         subprocess.run(["gpgconf", "--kill", "all"], env=self.env,
                        capture_output=True, check=False)
+        deadline = time.monotonic() + 5
+        while pid and _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _running(pid):
+    """True while `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -369,7 +369,7 @@ class Lab:
                 self.home.run(dnf + ["module", "enable",
                                      *[f"{m.name}:{m.stream}" for m in family.modules]])
             self.home.run(dnf + ["install", *names])
-        for path, content in family.loose_files.items():
+        for path, content in family.loose_files(self.arch).items():
             (root.path / path.lstrip("/")).write_text(content)
         return root
 

@@ -129,10 +129,7 @@ def make_skeleton(path, os_release_text=None, third_party=False):
                          ("lib", "usr/lib"), ("lib64", "usr/lib64")):
         if not (path / link).is_symlink():
             (path / link).symlink_to(target)
-    # EL has yum and dnf-3 next to dnf; Debian's dnf package ships only dnf-3.
-    for name, target in (("dnf-3", "dnf"), ("yum", "dnf-3")):
-        if not Path("/usr/bin", name).exists() and not (path / "usr/bin" / name).is_symlink():
-            (path / "usr/bin" / name).symlink_to(target)
+    make_el_command_links(path)
     etc = path / "etc"
     (etc / "passwd").write_text(
         "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\n"
@@ -490,6 +487,7 @@ exec "$real" "$@"
 
 
 def make_el_command_links(path):
+    """EL has dnf, dnf-3 and yum; add (in the root's /usr layer) what the host lacks."""
     for name, target in (("dnf-3", "dnf"), ("yum", "dnf-3")):
         link = Path(path) / "usr/bin" / name
         if not Path("/usr/bin", name).exists() and not link.is_symlink():
