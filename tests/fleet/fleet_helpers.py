@@ -86,7 +86,7 @@ class Fleet:
             capture_output=True, text=True, timeout=900)
         run = PlaybookRun(result.returncode, result.stdout + result.stderr, report_md, report_json,
                           time.monotonic() - started)
-        (self.base / f"{label}.log").write_text(run.output)
+        (self.base / f"{label}.log").write_text(f"{run.output}\n# {run.seconds:.1f} s\n")
         self.runs.append(run)
         return run
 
