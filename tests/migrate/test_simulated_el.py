@@ -123,6 +123,20 @@ def test_ol8_root_has_the_virt_module_on_its_ol_stream(make_root, simel_lab):
                                 if l.startswith("virt")], result
 
 
+def test_root_has_the_el_base_layout(make_root):
+    root = make_root("centos-stream9")
+    for link, target in (("bin", "usr/bin"), ("sbin", "usr/sbin"), ("lib", "usr/lib"),
+                         ("lib64", "usr/lib64"), ("etc/yum.conf", "dnf/dnf.conf")):
+        assert (root.path / link).readlink() == Path(target)
+    assert "gpgcheck=1" in root.read("/etc/yum.conf").splitlines()
+    assert root.read("/etc/rpm/macros.dbpath").strip() == "%_dbpath /var/lib/rpm"
+    assert root.read("/etc/passwd").startswith("root:x:0:0:")
+    result = root.run(["bash", "-c", "awk 'BEGIN { print 6 * 7 }'; id -un; command -v yum dnf"])
+    assert result.stdout.split()[:2] == ["42", "root"], result
+    assert result.returncode == 0, result
+    assert not root.exists("/sys/firmware/efi")
+
+
 def test_debian_root_is_not_rpm_based(make_root):
     root = make_root("debian")
     assert root.os_release()["ID"] == "debian"

@@ -125,8 +125,14 @@ def make_skeleton(path, os_release_text=None, third_party=False):
         os.chmod(path / d, mode)
     if third_party:
         (path / THIRD_PARTY_IN_ROOT.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    # Merged /usr, and the yum compatibility names EL8+ ships (yum package).
+    (path / "etc/yum").mkdir(exist_ok=True)
     for link, target in (("bin", "usr/bin"), ("sbin", "usr/sbin"),
-                         ("lib", "usr/lib"), ("lib64", "usr/lib64")):
+                         ("lib", "usr/lib"), ("lib64", "usr/lib64"),
+                         ("etc/yum.conf", "dnf/dnf.conf"),
+                         ("etc/yum/vars", "../dnf/vars"),
+                         ("etc/yum/pluginconf.d", "../dnf/plugins"),
+                         ("etc/yum/protected.d", "../dnf/protected.d")):
         if not (path / link).is_symlink():
             (path / link).symlink_to(target)
     make_el_command_links(path)
