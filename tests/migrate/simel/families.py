@@ -111,7 +111,7 @@ def os_release(name, version, id_, id_like, version_id, platform, pretty,
 
 def repo_section(repo_id, name, source, gpgkey, enabled=True, extra=()):
     """One [repo] section; `source` is the baseurl/mirrorlist/metalink lines."""
-    lines = [f"[{repo_id}]", f"name={name}", *source, f"gpgcheck=1",
+    lines = [f"[{repo_id}]", f"name={name}", *source, "gpgcheck=1",
              f"enabled={1 if enabled else 0}", f"gpgkey={gpgkey}", *extra]
     return "\n".join(lines) + "\n"
 

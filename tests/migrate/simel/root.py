@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._proc import run, strip_rpm_noise
+from ._proc import run
 
 SCRIPT_DIR_IN_ROOT = "/srv/script"
 SCRIPT_IN_ROOT = f"{SCRIPT_DIR_IN_ROOT}/almalinux-migrate.sh"
