@@ -71,7 +71,7 @@ class Fleet:
     def digests(self):
         return {name: root.digest() for name, root in self.roots.items()}
 
-    def run(self, label, *extra, **extra_vars):
+    def run(self, label, *extra, playbook=PLAYBOOK, **extra_vars):
         """ansible-playbook migrate.yml with reboots off; returns a PlaybookRun."""
         report_md = self.base / f"{label}-report.md"
         report_json = self.base / f"{label}-report.json"
@@ -80,7 +80,7 @@ class Fleet:
                      "fleet_reboot": False, **extra_vars}
         started = time.monotonic()
         result = subprocess.run(
-            [str(ansible_tool("ansible-playbook")), "-i", str(self.inventory), str(PLAYBOOK),
+            [str(ansible_tool("ansible-playbook")), "-i", str(self.inventory), str(playbook),
              "-e", json.dumps(variables), *extra],
             cwd=self.base, env=ansible_env(self.base / "ansible-home"),
             capture_output=True, text=True, timeout=900)

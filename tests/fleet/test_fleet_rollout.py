@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from fleet_helpers import FLEET_DIR
 from simel import diff_digests
 
 pytestmark = pytest.mark.slow
@@ -156,3 +157,21 @@ def test_host_interrupted_after_the_point_of_no_return_is_resumed(make_fleet, fl
     assert root.os_release()["ID"] == "almalinux"
     assert "STEP=done" in root.read("/var/lib/almalinux-migrate/state")
     assert {p.vendor for p in root.packages()} == {"AlmaLinux"}
+
+
+def test_kernel_check_after_a_reboot_refuses_a_kernel_that_is_not_almalinuxs(rollout):
+    # The hosts cannot reboot here; run the playbook's verification as it
+    # runs after a reboot. The running kernel is the test machine's, which
+    # no AlmaLinux package owns: the check must catch it.
+    fleet = rollout["fleet"]
+    playbook = fleet.base / "verify-after-reboot.yml"
+    playbook.write_text(
+        f"- name: Verify as after a reboot\n  hosts: {CANARY}\n  gather_facts: false\n"
+        f"  tasks:\n    - name: Verify\n      ansible.builtin.import_tasks: {FLEET_DIR}/tasks/verify.yml\n")
+
+    run = fleet.run("verify-after-reboot", playbook=playbook, fleet_reboot=True)
+
+    assert run.returncode != 0, run.output
+    # os-release and the release package pass; only the kernel check fails.
+    assert run.output.count("FAILED!") == 1, run.output
+    assert f"{CANARY} booted a kernel that is not AlmaLinux's" in run.output
