@@ -57,7 +57,7 @@ class Mirror:
 class Lab:
     """Everything a migration test needs, built lazily and cached.
 
-    directory: a scratch directory (session tmp); n_packages: ordinary
+    directory: a fresh scratch directory; n_packages: ordinary
     packages per system (>= 4); majors: AlmaLinux majors on the mirror.
     """
 
@@ -305,7 +305,7 @@ class Lab:
 
     # ------------------------------------------------------------ roots
     def golden(self, family_key, third_party=False):
-        """The session's pristine root of a family (never run things in it)."""
+        """The pristine root of a family, built once (never run things in it)."""
         cache_key = (family_key, third_party)
         return self._cached(self._goldens, cache_key,
                             f"root {family_key}{'+3rd' if third_party else ''}",
