@@ -37,7 +37,12 @@ def test_script_not_matching_sha256sums_is_refused_before_any_host_is_touched(ma
 
 
 def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
-    fleet = make_fleet([("rocky9", "rocky9"), ("centos8", "centos8"), ("fedora", "fedora")])
+    fleet = make_fleet([("rocky9", "rocky9"), ("centos8", "centos8"), ("ol8", "ol8"),
+                        ("fedora", "fedora")])
+    # ol8 is given a mirror that does not exist: a preflight blocker.
+    inventory = json.loads(fleet.inventory.read_text())
+    inventory["all"]["hosts"]["ol8"]["fleet_mirror"] = "file:///srv/no-such-mirror"
+    fleet.inventory.write_text(json.dumps(inventory))
     # The script's own rpm queries may rewrite sqlite's shared-memory index
     # (not data; see simel's RPMDB_VOLATILE).
     before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
@@ -50,7 +55,13 @@ def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
     report = run.report
     assert report["phase"] == "preflight"
     assert [(h["host"], h["os_id"], h["status"]) for h in report["hosts"]] == [
-        ("rocky9", "rocky", "ready"), ("centos8", "centos", "ready"), ("fedora", "fedora", "blocked")]
+        ("rocky9", "rocky", "ready"), ("centos8", "centos", "ready"), ("ol8", "ol", "blocked"),
+        ("fedora", "fedora", "blocked")]
+    ol8 = run.host("ol8")
+    assert (ol8["check_exit"], ol8["check_exit_name"]) == (4, "BLOCKED")
+    assert ol8["reasons"][0].startswith("Preflight blockers")
+    assert any("mirror" in r and "no-such-mirror" in r for r in ol8["reasons"][1:]), ol8
+    assert any("Secure Boot" in w for w in ol8["warnings"]), ol8
     assert "PLAY [Migrate the ready hosts" in run.output
     assert "Run almalinux-migrate.sh]" not in run.output
     assert_untouched(fleet, before, RPMDB_VOLATILE)
