@@ -96,7 +96,8 @@ readonly MIN_FREE_VAR_MB=1024
 readonly MIN_FREE_BOOT_MB=100
 
 readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
-readonly POST_STEPS=(swap-release configure-repos remap-modules distro-sync bootloader finish)
+# Module streams are remapped first: the swap's transaction already syncs.
+readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync bootloader finish)
 
 # Options.
 CHECK_ONLY=0
@@ -914,6 +915,7 @@ step_swap_release() {
   local -a old new have missing=()
   local pkg
   run rpm --import "$(key_file)" || die "cannot import the AlmaLinux key into the rpm database"
+  remove_duplicates
   read -r -a old <<<"${STATE[SOURCE_PKGS]}"
   read -r -a new <<<"${STATE[TARGET_PKGS]}"
   mapfile -t old < <(installed_names "${old[@]}")
@@ -923,15 +925,14 @@ step_swap_release() {
   done
   if ((${#missing[@]} > 0)); then
     # One transaction: rpm installs the new packages before it erases the old,
-    # so an interruption leaves at least one release package installed.
-    {
-      ((${#old[@]} > 0)) && printf 'remove %s\n' "${old[*]}"
-      printf 'install %s\n' "${missing[*]}"
-      printf 'run\n'
-    } >"${WORK_DIR}/swap.dnf"
-    if ! dnf_run shell "${WORK_DIR}/swap.dnf" || ! rpm -q "${missing[@]}" >/dev/null 2>&1; then
-      warn "dnf could not swap the release packages in one transaction; installing them with rpm"
-      swap_with_rpm "${missing[@]}"
+    # so an interruption leaves at least one release package installed. The
+    # distro-sync joins it, so the system spends the least time half-migrated.
+    if ! swap_with_dnf "${old[*]}" "${missing[*]}" distro-sync; then
+      warn "the swap with distro-sync failed; swapping the release packages alone"
+      if ! swap_with_dnf "${old[*]}" "${missing[*]}"; then
+        warn "dnf could not swap the release packages in one transaction; installing them with rpm"
+        swap_with_rpm "${missing[@]}"
+      fi
     fi
   fi
   mapfile -t old < <(installed_names "${old[@]}")
@@ -941,6 +942,23 @@ step_swap_release() {
   rpm -q almalinux-release >/dev/null 2>&1 || die "almalinux-release is not installed after the swap"
   disable_source_repos
   log "release packages swapped: $(rpm -q "${new[@]}" | paste -sd' ' -)"
+}
+
+# One dnf transaction: remove $1, install $2, then the command in $3 (if any).
+swap_with_dnf() {
+  local remove="$1"
+  local install="$2"
+  local also="${3:-}"
+  local -a names
+  {
+    [[ -n "${remove}" ]] && printf 'remove %s\n' "${remove}"
+    printf 'install %s\n' "${install}"
+    [[ -n "${also}" ]] && printf '%s\n' "${also}"
+    printf 'run\n'
+  } >"${WORK_DIR}/swap.dnf"
+  dnf_run shell "${WORK_DIR}/swap.dnf" || return 1
+  read -r -a names <<<"${install}"
+  rpm -q "${names[@]}" >/dev/null 2>&1
 }
 
 # Fallback: the new packages from the verified cache, then the old ones erased.
