@@ -19,6 +19,16 @@
 #   their packages are not switched.
 # - --check writes nothing at all (no log file unless --log is given, no work
 #   directory, no dnf run); a real run logs the whole transcript to --log.
+# - Before the point of no return dnf only resolves and downloads (its logs,
+#   history and cache redirected to the work directory, gpgcheck off so it
+#   imports no key); rpmkeys then checks every downloaded package against a
+#   temporary keyring holding only the verified AlmaLinux key. After it, dnf
+#   runs with gpgcheck on and checks each package again.
+# - The first change is the release swap: one dnf transaction removes the
+#   source's release, repos, key and logos packages, installs AlmaLinux's and
+#   distro-syncs everything else (rpm installs before it erases, so a release
+#   package is always installed); a second distro-sync settles what an
+#   interruption may have left.
 
 # Steps run as "step_<name>" and handlers from traps: shellcheck cannot see
 # those calls.
