@@ -44,13 +44,13 @@ def alma_mirror(simel_lab):
 
 @pytest.fixture
 def make_root(simel_lab, tmp_path):
-    """make_root("centos8", third_party=False) -> a private SimRoot copy."""
+    """make_root("centos8", third_party=False, kernel=False) -> a private SimRoot copy."""
     count = 0
 
-    def make(family, third_party=False):
+    def make(family, third_party=False, kernel=False):
         nonlocal count
         count += 1
-        return simel_lab.new_root(family, tmp_path / f"{family}-{count}", third_party)
+        return simel_lab.new_root(family, tmp_path / f"{family}-{count}", third_party, kernel)
 
     return make
 

@@ -137,6 +137,19 @@ def test_root_has_the_el_base_layout(make_root):
     assert not root.exists("/sys/firmware/efi")
 
 
+def test_kernel_root_keeps_both_kernels_after_an_update(make_root, simel_lab):
+    assert make_root("centos-stream9").package("kernel-core") is None
+    root = make_root("centos-stream9", kernel=True)
+    assert root.package("kernel-core").vendor == "CentOS"
+    result = root.run([a.format(arch=simel_lab.arch) for a in UPGRADE_FROM_MIRROR[:-2]]
+                      + ["upgrade", "kernel"])
+    assert result.returncode == 0, result
+    kernels = sorted((p.version, p.release, p.vendor) for p in root.packages()
+                     if p.name == "kernel-core")
+    assert kernels == [("5.14.0", "427.13.1.el9", "CentOS"),
+                       ("5.14.0", "503.11.1.el9", "AlmaLinux")]
+
+
 def test_debian_root_is_not_rpm_based(make_root):
     root = make_root("debian")
     assert root.os_release()["ID"] == "debian"

@@ -25,9 +25,11 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         in the middle of the transaction (marker POWER_LOSS_MARKER). Re-run
         with the same mirror: that build differs from the good mirror's, so
         a cached copy would not match the good mirror's checksums.
-    lab.new_root(family, base_dir, third_party=False) -> SimRoot (a cp -a
-        copy of the golden root; ~0.05 s). third_party adds the enabled
-        "epel-sim" repository (bound at /srv/thirdparty) and its package.
+    lab.new_root(family, base_dir, third_party=False, kernel=False) ->
+        SimRoot (a cp -a copy of the golden root; ~0.05 s). third_party adds
+        the enabled "epel-sim" repository (bound at /srv/thirdparty) and its
+        package; kernel adds kernel + kernel-core (install-only; the mirror
+        has newer AlmaLinux builds).
     lab.script_args(root, mirror_url="file:///srv/mirror", fingerprint=True,
         yes=True) -> ["--mirror", URL, "--fingerprint", <test key>, "-y"].
     lab.timings -> {step: seconds}; lab.build_all() builds everything.

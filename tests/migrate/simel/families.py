@@ -490,6 +490,37 @@ def ordinary_packages(major, count, vendor, almalinux=False):
     return packages
 
 
+# ---------------------------------------------------------------- kernels
+
+# (source version-release, AlmaLinux version-release) of kernel-core per major.
+KERNEL_VERSIONS = {
+    8: ("4.18.0", "553.el8", "553.5.1.el8"),
+    9: ("5.14.0", "427.13.1.el9", "503.11.1.el9"),
+    10: ("6.12.0", "55.el10", "55.9.1.el10"),
+}
+KERNEL_PACKAGES = ("kernel", "kernel-core")
+
+
+def kernel_packages(major, vendor, almalinux=False):
+    """kernel + kernel-core, install-only as in EL (dnf keeps the old one)."""
+    if major not in KERNEL_VERSIONS:
+        return []
+    version, source_release, alma_release = KERNEL_VERSIONS[major]
+    release = alma_release if almalinux else source_release
+    uname = f"{version}-{release}.noarch"
+    packager = ALMA_PACKAGER if almalinux else ""
+    return [
+        Package("kernel-core", version, release, vendor, packager=packager,
+                provides=["installonlypkg(kernel)", f"kernel-uname-r = {uname}",
+                          f"kernel-core-uname-r = {uname}"],
+                files={f"/usr/lib/modules/{uname}/vmlinuz": f"simulated kernel {uname}\n"},
+                dirs=[f"/usr/lib/modules/{uname}"]),
+        Package("kernel", version, release, vendor, packager=packager,
+                provides=["installonlypkg(kernel)"],
+                requires=[f"kernel-core-uname-r = {uname}"]),
+    ]
+
+
 # ---------------------------------------------------------------- the table
 
 def _debian_like():

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from . import rpms
 from ._proc import RpmHome, host_arch, run
-from .families import (ALMA_MODULES, ALMA_VENDOR, FAMILIES, SIGNING_KEYS, alma_family,
+from .families import (ALMA_MODULES, ALMA_VENDOR, FAMILIES, KERNEL_PACKAGES, SIGNING_KEYS,
+                       alma_family, kernel_packages,
                        ordinary_packages, repo_section)
 from .keys import Keyring
 from .root import (FAULT_DIR, MIRROR_IN_ROOT, MIRROR_URL, SCRIPT_DIR_IN_ROOT,
@@ -134,7 +135,8 @@ class Lab:
         key = self.key(family.signing_key)
         modular = [p for m in family.modules for p in m.packages]
         packages = family.release_packages(key, self.arch) + ordinary_packages(
-            family.major, self.n_packages, family.vendor) + modular
+            family.major, self.n_packages, family.vendor) + modular + kernel_packages(
+            family.major, family.vendor)
         built = rpms.build(self.home, packages, repo / "Packages", f"simel-{family.key}")
         rpms.sign(self.home, key, built.values())
         rpms.createrepo(repo)
@@ -187,6 +189,7 @@ class Lab:
             ordinary = ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True)
             modules = ALMA_MODULES.get(major, list)()
             modular = [p for m in modules for p in m.packages]
+            release += kernel_packages(major, ALMA_VENDOR, almalinux=True)
             unsigned = rpms.build(self.home, release + ordinary + modular,
                                   self.directory / "unsigned" / str(major),
                                   f"simel-almalinux-{major}")
@@ -295,7 +298,8 @@ class Lab:
         fam = alma_family(major)
         candidates = fam.release_packages(self.alma_key(major), self.arch) + \
             ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True) + \
-            [p for m in ALMA_MODULES.get(major, list)() for p in m.packages]
+            [p for m in ALMA_MODULES.get(major, list)() for p in m.packages] + \
+            kernel_packages(major, ALMA_VENDOR, almalinux=True)
         (pkg,) = [p for p in candidates if p.name == name]
         pkg.scriptlets = {"pre -p <lua>": POWER_LOSS_SCRIPTLET}
         built = rpms.build(self.home, [pkg], self.directory / "power-loss" / str(major),
@@ -304,16 +308,22 @@ class Lab:
         shutil.move(built[name], dest)
 
     # ------------------------------------------------------------ roots
-    def golden(self, family_key, third_party=False):
+    def golden(self, family_key, third_party=False, kernel=False):
         """The pristine root of a family, built once (never run things in it)."""
-        cache_key = (family_key, third_party)
-        return self._cached(self._goldens, cache_key,
-                            f"root {family_key}{'+3rd' if third_party else ''}",
-                            self._build_golden, FAMILIES[family_key], third_party)
+        cache_key = (family_key, third_party, kernel)
+        label = f"root {family_key}{'+3rd' if third_party else ''}{'+kernel' if kernel else ''}"
+        return self._cached(self._goldens, cache_key, label, self._build_golden,
+                            FAMILIES[family_key], third_party, kernel)
 
-    def new_root(self, family_key, base, third_party=False):
-        """A private copy of the family's golden root under `base`."""
-        return self.golden(family_key, third_party).copy_to(base)
+    def new_root(self, family_key, base, third_party=False, kernel=False):
+        """A private copy of the family's golden root under `base`.
+
+        third_party: the enabled "epel-sim" repository and its package;
+        kernel: kernel + kernel-core installed (install-only: after
+        distro-sync the source kernel stays next to AlmaLinux's, as on a
+        real system).
+        """
+        return self.golden(family_key, third_party, kernel).copy_to(base)
 
     def _binds(self, third_party):
         binds = {MIRROR_IN_ROOT: self.mirror.path, SCRIPT_DIR_IN_ROOT: self.script_dir}
@@ -321,8 +331,8 @@ class Lab:
             binds[THIRD_PARTY_IN_ROOT] = self.third_party_repo()
         return binds
 
-    def _build_golden(self, family, third_party):
-        suffix = "-thirdparty" if third_party else ""
+    def _build_golden(self, family, third_party, kernel):
+        suffix = ("-thirdparty" if third_party else "") + ("-kernel" if kernel else "")
         base = self.directory / "golden" / f"{family.key}{suffix}"
         if base.exists():
             shutil.rmtree(base)
@@ -359,7 +369,8 @@ class Lab:
             conf.write_text("[main]\ngpgcheck=1\ninstall_weak_deps=False\n"
                             "skip_if_unavailable=False\n")
             names = sorted({p.stem.rsplit("-", 2)[0]
-                            for _, path, _ in repos for p in path.glob("Packages/*.rpm")})
+                            for _, path, _ in repos for p in path.glob("Packages/*.rpm")}
+                           - (set() if kernel else set(KERNEL_PACKAGES)))
             dnf = ["dnf", "-y", "-q", "--noplugins", "--config", conf,
                    "--installroot", root.path, "--releasever", str(family.major),
                    "--setopt", f"reposdir={reposdir}", "--setopt", f"varsdir={varsdir}",
