@@ -337,10 +337,18 @@ def test_exit_status_output_and_stdin_are_passed_through(make_root):
 
 def test_timeout_kills_the_whole_tree(make_root):
     root = make_root("centos8")
-    result = root.run(["bash", "-c", "sleep 60 & sleep 60"], timeout=1)
+    # setsid: a process outside the group, still holding the output pipes.
+    result = root.run(["bash", "-c", "setsid sleep 60 & sleep 60"], timeout=1)
     assert result.timed_out and result.killed
     assert root.kill_leftovers() == []
     assert mounts_under(root.path) == []
+
+
+def test_a_daemon_left_behind_is_ended_with_the_run(make_root):
+    root = make_root("centos8")
+    result = root.run(["bash", "-c", "setsid sleep 60 >/dev/null 2>&1 < /dev/null & echo started"])
+    assert result.returncode == 0 and result.stdout == "started\n"
+    assert root.kill_leftovers() == [] and mounts_under(root.path) == []
 
 
 def test_setarch_changes_the_architecture_the_script_sees(make_root):

@@ -297,6 +297,7 @@ class SimRoot:
         except subprocess.TimeoutExpired:
             timed_out = True
             _killpg(proc.pid)
+            self.kill_leftovers()   # also those in other groups holding our pipes
             stdout, stderr = proc.communicate()
         finally:
             # Whatever the command left behind (a gpg-agent dnf started, the
@@ -317,7 +318,7 @@ class SimRoot:
                 if os.readlink(proc_dir / "root") == root:
                     os.kill(int(proc_dir.name), signal.SIGKILL)
                     killed.append(int(proc_dir.name))
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
+            except OSError:   # gone, or a zombie without a root
                 continue
         return killed
 
