@@ -27,8 +27,8 @@
 # - The first change is the release swap: one dnf transaction removes the
 #   source's release, repos, key and logos packages, installs AlmaLinux's and
 #   distro-syncs everything else (rpm installs before it erases, so a release
-#   package is always installed); a second distro-sync settles what an
-#   interruption may have left.
+#   package is always installed); after an interruption or a fallback, a
+#   separate distro-sync settles the rest.
 
 # Steps run as "step_<name>" and handlers from traps: shellcheck cannot see
 # those calls.
@@ -133,6 +133,7 @@ BACKUP_DIR=""
 BACKUP_COMPLETE=0
 TEE_PID=""
 UNSAFE_START_NS=""
+SYNCED=0               # the swap transaction of this run also distro-synced
 RESUME_FROM=""
 declare -A STATE=()
 declare -a BLOCKERS=()
@@ -937,7 +938,9 @@ step_swap_release() {
     # One transaction: rpm installs the new packages before it erases the old,
     # so an interruption leaves at least one release package installed. The
     # distro-sync joins it, so the system spends the least time half-migrated.
-    if ! swap_with_dnf "${old[*]}" "${missing[*]}" distro-sync; then
+    if swap_with_dnf "${old[*]}" "${missing[*]}" distro-sync; then
+      SYNCED=1
+    else
       warn "the swap with distro-sync failed; swapping the release packages alone"
       if ! swap_with_dnf "${old[*]}" "${missing[*]}"; then
         warn "dnf could not swap the release packages in one transaction; installing them with rpm"
@@ -1084,6 +1087,10 @@ remove_duplicates() {
 }
 
 step_distro_sync() {
+  if ((SYNCED == 1)); then
+    log "distro-sync: done in the swap transaction"
+    return 0
+  fi
   remove_duplicates
   dnf_run distro-sync ||
     die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
