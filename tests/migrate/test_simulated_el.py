@@ -4,6 +4,7 @@ The migration tests trust these systems to look like the real ones and the
 mirror to be checked like a real one; this file proves both.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,8 @@ def test_roots_are_private_copies(make_root, simel_lab):
     (first.path / "etc/motd").write_text("changed\n")
     assert not second.exists("/etc/motd")
     assert not simel_lab.golden("centos8").exists("/etc/motd")
+    with pytest.raises(RuntimeError, match="golden root"):
+        simel_lab.golden("centos8").run(["true"])
 
 
 @pytest.mark.parametrize("major", [8, 9, 10])
@@ -342,6 +345,16 @@ def test_timeout_kills_the_whole_tree(make_root):
     assert result.timed_out and result.killed
     assert root.kill_leftovers() == []
     assert mounts_under(root.path) == []
+
+
+def test_runs_of_one_root_from_two_threads_take_turns(make_root):
+    root = make_root("centos8")
+    log = "/var/tmp/turns"
+    step = f"echo start >> {log}; sleep 0.5; echo end >> {log}"
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: root.run(["bash", "-c", step]), range(2)))
+    assert [r.returncode for r in results] == [0, 0]
+    assert root.read(log).split() == ["start", "end", "start", "end"]
 
 
 def test_a_daemon_left_behind_is_ended_with_the_run(make_root):

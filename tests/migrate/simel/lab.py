@@ -338,7 +338,8 @@ class Lab:
             shutil.rmtree(base)
         fingerprint = (self.alma_key(family.major).fingerprint
                        if family.major in self.majors else None)
-        root = SimRoot(base, family, self._binds(third_party), self.home, fingerprint)
+        root = SimRoot(base, family, self._binds(third_party), self.home, fingerprint,
+                       pristine=True)
         if not family.rpm_based:
             make_skeleton(root.path, family.os_release_text())
             (root.path / "etc/debian_version").write_text("12.8\n")

@@ -1,5 +1,6 @@
 """A simulated root: create its skeleton, enter it, inspect it, break it."""
 
+import fcntl
 import fnmatch
 import hashlib
 import os
@@ -236,8 +237,10 @@ class SimRoot:
     /srv/script, ...). Never enter one root twice at the same time.
     """
 
-    def __init__(self, base, family=None, binds=None, rpm_home=None, fingerprint=None):
+    def __init__(self, base, family=None, binds=None, rpm_home=None, fingerprint=None,
+                 pristine=False):
         self.base = Path(base)
+        self.pristine = pristine   # a golden root: copied, never entered
         self.path = self.base / "root"
         self.workdir = self.base / "work"
         self.family = family
@@ -268,6 +271,16 @@ class SimRoot:
         """
         if os.geteuid() != 0:
             raise PermissionError("entering a simulated root needs root (mount namespaces)")
+        if self.pristine:
+            raise RuntimeError(f"{self!r} is a golden root: run in a copy (lab.new_root)")
+        # One run per root at a time (one overlay work dir); the lock file
+        # is next to the root, so digests never see it.
+        with open(self.base / "enter.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._run_locked(argv, mirror=mirror, binds=binds, timeout=timeout,
+                                    setarch=setarch, env=env, input=input, cwd=cwd)
+
+    def _run_locked(self, argv, *, mirror, binds, timeout, setarch, env, input, cwd):
         all_binds = dict(self.binds)
         if mirror is not None:
             all_binds[MIRROR_IN_ROOT] = getattr(mirror, "path", mirror)
