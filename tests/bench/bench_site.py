@@ -130,9 +130,11 @@ def commit(project: Path, message: str) -> None:
 
 
 def strip_hooks(project: Path) -> None:
-    """Same Markdown, no hooks: markers become plain text of similar size."""
+    """Same Markdown, no content hooks: markers become plain text of similar
+    size. hooks/nav_cache.py stays: it only speeds up the sidebar, so both
+    builds render their navigation alike."""
     config = (project / "mkdocs.yml").read_text()
-    config = re.sub(r"^hooks:\n(?:  - .*\n)+", "", config, flags=re.M)
+    config = re.sub(r"^  - hooks/(?!nav_cache\.py).*\n", "", config, flags=re.M)
     config = re.sub(r"^extra:\n(?:(?:  .*)?\n)+", "", config, flags=re.M)
     (project / "mkdocs.yml").write_text(config)
     for page in (project / "docs").rglob("*.md"):
