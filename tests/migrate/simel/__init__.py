@@ -8,8 +8,9 @@ and: rpm, rpmbuild, rpmsign, dnf, createrepo_c, gpg, unshare, chroot,
 setarch, curl.
 
 Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
-    Builds lazily and caches: keys (at construction), one signed repository
-    per family, the AlmaLinux mirror, one golden root per family.
+    Builds lazily, once, thread-safely: keys, one signed repository per
+    family, the AlmaLinux mirror, one golden root per family (golden roots
+    refuse run(); copy them). `directory` must be fresh.
     lab.key(name) / lab.alma_key(major) -> Key(name, uid, fingerprint,
         public_key, keyid, short_id). Names: "almalinux-8/9/10", "centos",
         "rocky", "oracle", "redhat", "fedora", "unknown", "epel-sim".
@@ -25,6 +26,7 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         in the middle of the transaction (marker POWER_LOSS_MARKER). Re-run
         with the same mirror: that build differs from the good mirror's, so
         a cached copy would not match the good mirror's checksums.
+        Every mirror also has newer AlmaLinux kernel/kernel-core builds.
     lab.new_root(family, base_dir, third_party=False, kernel=False) ->
         SimRoot (a cp -a copy of the golden root; ~0.05 s). third_party adds
         the enabled "epel-sim" repository (bound at /srv/thirdparty) and its
@@ -43,7 +45,7 @@ SimRoot (root.path is the tree on the host)
         at /srv/script (read-only), env -i PATH=/usr/sbin:/usr/bin
         HOME=/root LANG=C.UTF-8. setarch="i686" for an unsupported
         architecture. All mounts die with the namespace; leftover processes
-        are killed. Never enter one root twice at the same time.
+        are killed. Runs of one root take turns (a lock next to it).
     root.run_script(*args, **kw) == root.run(["bash", SCRIPT_IN_ROOT, *args])
     root.os_release() -> dict; root.read(path); root.exists(path)
     root.packages() -> [InstalledPackage(name, epoch, version, release, arch,
