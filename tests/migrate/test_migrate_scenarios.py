@@ -99,6 +99,12 @@ def test_each_source_family_migrates_and_every_package_comes_from_almalinux(
     after = root.run(["dnf", "-y", "--noplugins", "distro-sync"], timeout=120)
     assert after.returncode == 0, str(after)
     assert "Nothing to do" in after.output
+    if family == "ol8":
+        # OL8's virt:ol stream does not exist in AlmaLinux: remapped to rhel.
+        module = root.read("/etc/dnf/modules.d/virt.module")
+        assert re.search(r"^stream=rhel$", module, re.M), module
+        assert re.search(r"^state=enabled$", module, re.M), module
+        assert "virt: stream ol remapped to rhel" in log
     if family.startswith("rhel"):
         # redhat.repo belongs to no package: the script moves it aside.
         assert not root.exists("/etc/yum.repos.d/redhat.repo")
@@ -404,3 +410,22 @@ def test_sigterm_restores_before_the_point_of_no_return_and_resumes_after_it(
         assert "run the script again" in first.output
         second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
         assert_migrated(root, simel_lab, second)
+
+
+@pytest.mark.parametrize("package", ["almalinux-release", NEWER, OLDER])
+def test_power_lost_inside_the_swap_transaction_a_rerun_completes(
+        package, make_root, script_args, bad_mirror, simel_lab):
+    root = make_root("centos-stream9")
+    mirror = bad_mirror(power_loss=package)   # its %pre kills dnf and the script
+    first = root.run_script(*script_args(root), mirror=mirror, timeout=MIGRATION_TIMEOUT)
+    assert first.killed, str(first)
+    assert state_of(root)["PONR"] == "1"
+    assert release_providers(root), "no package provides system-release"
+    second = root.run_script(*script_args(root), mirror=mirror, timeout=MIGRATION_TIMEOUT)
+    assert "resuming the interrupted migration" in second.stdout, str(second)
+    if package == OLDER:
+        # Late in rpm's order: earlier packages are in the database twice
+        # (reinstalls: same version; upgrades: old next to new) and are fixed.
+        assert "interrupted reinstall left" in second.output, str(second)
+        assert "next to AlmaLinux's build: removing it" in second.output, str(second)
+    assert_migrated(root, simel_lab, second)
