@@ -1145,7 +1145,7 @@ add_efi_entry() {
 }
 
 step_finish() {
-  local end others
+  local end others kernels
   end="$(now_ns)"
   rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${WORK_DIR}/swap.dnf" \
     "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist"
@@ -1157,6 +1157,11 @@ step_finish() {
   fi
   if [[ -n "${others}" ]]; then
     log "packages not built by AlmaLinux (third-party or not in the AlmaLinux repositories): ${others}"
+  fi
+  kernels="$(rpm -qa --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH} %{VENDOR}\n' 'kernel*' |
+    awk '$2 != "AlmaLinux" { print $1 }' | sort | paste -sd' ' -)" || true
+  if [[ -n "${kernels}" ]]; then
+    log "kernels of the previous system stay installed next to AlmaLinux's (install-only): ${kernels}; remove them after rebooting into the AlmaLinux kernel"
   fi
   log "backup of the previous configuration: ${STATE[BACKUP_DIR]:-}"
   log "unsafe window: $(awk -v s="${UNSAFE_START_NS}" -v e="${end}" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s (from the first change to the system to the end${RESUME_FROM:+, this run resumed at ${RESUME_FROM}})"

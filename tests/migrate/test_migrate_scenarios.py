@@ -429,3 +429,22 @@ def test_power_lost_inside_the_swap_transaction_a_rerun_completes(
         assert "interrupted reinstall left" in second.output, str(second)
         assert "next to AlmaLinux's build: removing it" in second.output, str(second)
     assert_migrated(root, simel_lab, second)
+
+
+def test_almalinux_kernel_is_installed_and_the_old_kernel_is_reported(
+        make_root, script_args, simel_lab):
+    root = make_root("rocky9", kernel=True)
+    old = {p.nevra for p in root.packages() if p.name.startswith("kernel")}
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["OK"], str(result)
+    assert root.os_release()["ID"] == "almalinux"
+    kernels = [p for p in root.packages() if p.name.startswith("kernel")]
+    alma = simel_lab.alma_key(9).keyid
+    assert {p.name for p in kernels if p.keyid == alma} == {"kernel", "kernel-core"}
+    # Install-only: the old kernel stays (it may be the running one), and is named.
+    assert old <= {p.nevra for p in kernels}
+    assert "kernels of the previous system stay installed" in result.stdout
+    for nevra in old:
+        assert nevra in result.stdout
+    others = [p for p in root.packages() if not p.name.startswith("kernel")]
+    assert {p.keyid for p in others} == {alma}
