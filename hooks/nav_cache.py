@@ -14,7 +14,7 @@ each build (also on every `mkdocs serve` rebuild).
 
 from __future__ import annotations
 
-from jinja2 import Environment
+from jinja2 import Environment, Undefined
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 
@@ -45,11 +45,13 @@ class NavCache(dict):
 
     def key(self, nav, page, nav_item, path: str, level: int, parent) -> tuple | None:
         """The cache key for nav_item on page, or None to render it afresh."""
-        if nav_item.active or page is None or not isinstance(page.url, str):
+        if nav_item.active or page is None or isinstance(page, Undefined):
             return None
         if nav is not self.nav:
             self.nav, self.prefixes = nav, url_prefixes(nav)
         url = page.url
+        if not isinstance(url, str):
+            return None
         if url.endswith("/") or not url:
             # A directory URL is the page's own folder: share with siblings
             # unless some nav entry lies below it.

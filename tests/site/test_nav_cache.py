@@ -13,6 +13,7 @@ import textwrap
 from types import SimpleNamespace
 
 import pytest
+from jinja2 import Undefined
 
 from site_helpers import ROOT, load_hook, run_build
 
@@ -121,3 +122,5 @@ def test_sibling_pages_share_a_key_and_pages_above_entries_get_none(nav_cache):
     assert cache.key(nav, home, section, "__nav_3", 1, None) is None
     assert cache.key(nav, guides, section, "__nav_3", 1, None) is None
     assert cache.key(nav, one, SimpleNamespace(active=True), "__nav_3", 1, None) is None
+    assert cache.key(nav, None, section, "__nav_3", 1, None) is None
+    assert cache.key(nav, Undefined(name="page"), section, "__nav_3", 1, None) is None
