@@ -141,7 +141,7 @@ def test_host_interrupted_after_the_point_of_no_return_is_resumed(make_fleet, fl
     fleet = make_fleet([("stopped-centos8", "centos8")])
     root = fleet.roots["stopped-centos8"]
     # Power lost during the package swap: the script was past its point of no return.
-    root.inject_kill("dnf", match="distro-sync", call=2)
+    root.inject_kill("dnf", match="shell")
     killed = root.run_script(*fleet_lab.script_args(root))
     root.remove_faults()
     assert killed.killed, killed
