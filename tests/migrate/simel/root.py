@@ -321,19 +321,31 @@ class SimRoot:
                          timed_out, time.monotonic() - started)
 
     def kill_leftovers(self):
-        """SIGKILL processes still chrooted into this root; return their pids."""
-        killed = []
+        """SIGKILL processes still chrooted into this root; wait until they
+        are gone (up to 5 s); return their pids."""
+        killed = self._chrooted_here()
+        for pid in killed:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 5
+        while killed and self._chrooted_here() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return killed
+
+    def _chrooted_here(self):
         root = os.path.realpath(self.path)
+        pids = []
         for proc_dir in Path("/proc").iterdir():
             if not proc_dir.name.isdigit():
                 continue
             try:
                 if os.readlink(proc_dir / "root") == root:
-                    os.kill(int(proc_dir.name), signal.SIGKILL)
-                    killed.append(int(proc_dir.name))
+                    pids.append(int(proc_dir.name))
             except OSError:   # gone, or a zombie without a root
                 continue
-        return killed
+        return pids
 
     def run_script(self, *args, **kwargs):
         """bash /srv/script/almalinux-migrate.sh ARGS... inside the root."""
