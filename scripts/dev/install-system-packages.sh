@@ -17,7 +17,23 @@ die() {
   exit 1
 }
 
+# A package counts as present when its command already is: Node.js from
+# another source (e.g. NodeSource) bundles npm, and Debian's npm package
+# would conflict with it.
+command_of() {
+  case "$1" in
+    nodejs) echo node ;;
+    npm) echo npm ;;
+    *) echo "" ;;
+  esac
+}
+
 is_installed() {
+  local cmd
+  cmd="$(command_of "$1")"
+  if [[ -n "${cmd}" ]] && command -v "${cmd}" >/dev/null; then
+    return 0
+  fi
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
 }
 
