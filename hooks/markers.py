@@ -25,6 +25,10 @@ from mkdocs.structure.pages import Page
 MARKER = re.compile(r"<!--\s*(release|download|script):(\S*?)((?:\s+[^\s-][^\s]*)*)\s*-->")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+# Anything shaped like a marker ("<!-- word:word"), so a misspelled
+# namespace fails the build instead of vanishing as a silent comment.
+MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z-]*)\b")
+NAMESPACES = ("release", "download", "script")
 EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
 
@@ -93,6 +97,10 @@ def code_spans(line: str):
 
 def replace_markers(line: str, context: dict) -> str:
     spans = code_spans(line)
+    for match in MARKER_LIKE.finditer(line):
+        if match.group(1) not in NAMESPACES and not any(a <= match.start() < b for a, b in spans):
+            raise MarkerError(f"unknown marker {match.group(1)}:{match.group(2)}"
+                              f" (markers start with {', '.join(n + ':' for n in NAMESPACES)})")
     pieces, last = [], 0
     for match in MARKER.finditer(line):
         start, end = match.span()

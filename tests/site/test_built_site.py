@@ -17,11 +17,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from mkdocs.config import load_config
 
 from site_helpers import ROOT, load_hook
 
-SITE_HOST = urlsplit(yaml.safe_load(
-    re.search(r"^site_url:.*$", (ROOT / "mkdocs.yml").read_text(), re.M).group(0))["site_url"]).netloc
+SITE_HOST = urlsplit(load_config(str(ROOT / "mkdocs.yml"))["site_url"]).netloc
 DATA = yaml.load((ROOT / "data" / "releases.yml").read_text(), Loader=yaml.BaseLoader)
 
 

@@ -59,6 +59,8 @@ def test_markers_in_code_blocks_and_inline_code_are_left_as_written(site):
     ("Text <!-- release:table --> inline.", "docs/guide.md:5: marker release:table must be on a line of its own"),
     ("<!-- download:link other.tar -->", "docs/guide.md:5: unknown download 'other.tar'"),
     ("<!-- script:nothing -->", "docs/guide.md:5: unknown marker script:nothing"),
+    ("<!-- relase:table -->", "docs/guide.md:5: unknown marker relase:table"),
+    ("<!-- releases:latest 9 -->", "docs/guide.md:5: unknown marker releases:latest"),
 ])
 def test_bad_marker_fails_the_build_naming_page_and_line(site, line, message):
     site.page("guide.md", f"# Guide\n\nSome text.\n\n{line}\n")
