@@ -63,6 +63,7 @@ readonly CACHE_DIR="${WORK_DIR}/cache"
 readonly KEYRING_DIR="${WORK_DIR}/keyring"
 readonly DEFAULT_LOG="/var/log/almalinux-migrate.log"
 readonly OS_RELEASE="/etc/os-release"
+readonly EFI_DIR="/boot/efi/EFI"
 
 readonly SUPPORTED_IDS="centos rocky ol rhel almalinux"
 readonly SUPPORTED_MAJORS="8 9 10"
@@ -1106,42 +1107,83 @@ step_bootloader() {
     log "no bootloader found (grub2-mkconfig missing; a container?): skipped"
     return 0
   fi
+  if [[ -d /sys/firmware/efi ]]; then
+    carry_over_efi_files
+  fi
   if [[ -d /boot/grub2 ]]; then
     run grub2-mkconfig -o /boot/grub2/grub.cfg || die "grub2-mkconfig failed"
   fi
   if [[ -d /sys/firmware/efi ]]; then
-    if ((MAJOR == 8)) && [[ -d /boot/efi/EFI/almalinux ]]; then
-      cfg=/boot/efi/EFI/almalinux/grub.cfg
+    # EL8 reads the full configuration from the EFI system partition; from
+    # EL9 on the file there is a stub that loads /boot/grub2/grub.cfg.
+    if ((MAJOR == 8)) && [[ -d "${EFI_DIR}/almalinux" ]]; then
+      cfg="${EFI_DIR}/almalinux/grub.cfg"
       run grub2-mkconfig -o "${cfg}" || die "grub2-mkconfig failed for ${cfg}"
     fi
     add_efi_entry
   fi
 }
 
+# AlmaLinux's grub, started from EFI/almalinux, reads its environment (EL8:
+# kernelopts, saved_entry) and, from EL9 on, its stub grub.cfg from that
+# directory; the source's copies stay in its vendor directory. Carries them
+# over when AlmaLinux's packages did not create them.
+carry_over_efi_files() {
+  local name old dir="${EFI_DIR}/almalinux"
+  [[ -d "${dir}" ]] || return 0
+  for name in grubenv grub.cfg; do
+    ((MAJOR == 8)) && [[ "${name}" == "grub.cfg" ]] && continue
+    [[ -e "${dir}/${name}" ]] && continue
+    for old in "${EFI_DIR}"/{centos,rocky,redhat}/"${name}"; do
+      [[ -f "${old}" ]] || continue
+      if [[ "${name}" == "grub.cfg" ]] && ! grep -q '^[[:space:]]*configfile' -- "${old}"; then
+        continue
+      fi
+      run cp -p -- "${old}" "${dir}/${name}" || die "cannot copy ${old} to ${dir}"
+      break
+    done
+  done
+  if [[ -L /boot/grub2/grubenv && -f "${dir}/grubenv" ]] &&
+    [[ "$(readlink -- /boot/grub2/grubenv)" == */EFI/* ]]; then
+    # grub2-editenv writes through this link: point it at AlmaLinux's copy.
+    run ln -sfn -- "../efi/EFI/almalinux/grubenv" /boot/grub2/grubenv ||
+      die "cannot repoint /boot/grub2/grubenv"
+  fi
+}
+
+# Adds an EFI boot entry for AlmaLinux's shim. Where the system partition's
+# disk cannot be worked out (RAID, multipath), says how to add it by hand:
+# the migration itself is complete, a re-run could not do better.
 add_efi_entry() {
-  local shim source disk part
+  local shim loader source disk part
   case "${ARCH}" in
     x86_64) shim="shimx64.efi" ;;
     aarch64) shim="shimaa64.efi" ;;
     *) return 0 ;;
   esac
+  loader="\\EFI\\almalinux\\${shim}"
   if ! command -v efibootmgr >/dev/null; then
-    warn "efibootmgr missing: add an EFI boot entry for \\EFI\\almalinux\\${shim} by hand"
+    warn "efibootmgr missing: add an EFI boot entry for ${loader} by hand"
     return 0
   fi
-  if [[ "$(efibootmgr 2>/dev/null || true)" == *AlmaLinux* ]]; then
+  if [[ "$(LC_ALL=C efibootmgr 2>/dev/null || true)" == *AlmaLinux* ]]; then
     log "EFI boot entry for AlmaLinux already present"
     return 0
   fi
-  [[ -f "/boot/efi/EFI/almalinux/${shim}" ]] || {
-    warn "/boot/efi/EFI/almalinux/${shim} not found: no EFI boot entry added"
+  if [[ ! -f "${EFI_DIR}/almalinux/${shim}" ]]; then
+    warn "${EFI_DIR}/almalinux/${shim} not found: no EFI boot entry added"
     return 0
-  }
-  source="$(findmnt -no SOURCE /boot/efi)"
-  disk="/dev/$(lsblk -no PKNAME "${source}" | head -n1)"
-  part="$(cat "/sys/class/block/${source##*/}/partition")"
-  run efibootmgr -c -d "${disk}" -p "${part}" -L AlmaLinux -l "\\EFI\\almalinux\\${shim}" ||
-    die "efibootmgr could not add the AlmaLinux boot entry"
+  fi
+  source="$(findmnt -no SOURCE -- /boot/efi 2>/dev/null || true)"
+  disk="$(lsblk -no PKNAME -- "${source}" 2>/dev/null | head -n1 || true)"
+  part="$(cat -- "/sys/class/block/${source##*/}/partition" 2>/dev/null || true)"
+  if [[ -z "${source}" || -z "${disk}" || -z "${part}" ]]; then
+    warn "cannot tell which disk and partition hold /boot/efi (${source:-not mounted}): add the entry by hand, e.g. efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '${loader}'"
+    return 0
+  fi
+  if ! run efibootmgr -c -d "/dev/${disk}" -p "${part}" -L AlmaLinux -l "${loader}"; then
+    warn "efibootmgr could not add the AlmaLinux boot entry: add it by hand (loader ${loader} on /dev/${disk} partition ${part})"
+  fi
 }
 
 step_finish() {
