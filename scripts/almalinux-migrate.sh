@@ -416,6 +416,23 @@ installed_names() {
   rpm -q --qf '%{NAME}\n' "$@" 2>/dev/null | grep -v '[[:space:]]' || true
 }
 
+# Filters "NAME rest" lines (stdin) down to "rest" for packages that are not
+# installed side by side by design: keys, kernels (kernel-uek-devel,
+# kernel-rt-core, ...) and whatever provides an installonly capability
+# (kernel modules, for one). Two versions of those are no broken transaction.
+without_installonly() {
+  {
+    rpm -q --whatprovides --qf '%{NAME}\n' 'installonlypkg(kernel)' \
+      'installonlypkg(kernel-module)' 'installonlypkg(vm)' 'multiversion(kernel)' \
+      2>/dev/null | grep -v '[[:space:]]' || true
+    printf '%s\n' '--'
+    cat
+  } | awk '$0 == "--" && !body { body = 1; next }
+      !body { skip[$1] = 1; next }
+      $1 == "gpg-pubkey" || $1 ~ /^kernel/ || ($1 in skip) { next }
+      { sub(/^[^ ]+ /, ""); print }'
+}
+
 # dnf options: only the AlmaLinux repositories, our cache, no plugins.
 dnf_opts() {
   printf '%s\n' -y --noplugins "--releasever=${MAJOR}" \
@@ -622,8 +639,7 @@ check_dnf_idle() {
     BLOCKERS+=("a package manager is running: ${busy[*]}; wait for it to finish")
   fi
   local dupes
-  dupes="$(rpm -qa --qf '%{NAME}.%{ARCH}\n' 2>/dev/null |
-    grep -Ev '^(gpg-pubkey|kernel|kernel-core|kernel-modules|kernel-modules-core|kernel-modules-extra|kernel-devel|kernel-uek|kernel-uek-core|kernel-uek-modules|installonlypkg)\.' |
+  dupes="$(rpm -qa --qf '%{NAME} %{NAME}.%{ARCH}\n' 2>/dev/null | without_installonly |
     sort | uniq -d | paste -sd' ' -)" || true
   if [[ -n "${dupes}" ]]; then
     BLOCKERS+=("an unfinished transaction left duplicate packages: ${dupes}; finish or undo it first")
@@ -1076,8 +1092,7 @@ remove_duplicates() {
       warn "interrupted transaction left ${nevra} next to AlmaLinux's build: removing it"
       run rpm -e --nodeps --noscripts -- "${nevra}" || die "cannot remove duplicate ${nevra}"
     fi
-  done < <(rpm -qa --qf '%{NAME}.%{ARCH} %{NEVRA} %{VENDOR}\n' |
-    grep -Ev '^(gpg-pubkey|kernel[^ ]*|installonlypkg)\.' |
+  done < <(rpm -qa --qf '%{NAME} %{NAME}.%{ARCH} %{NEVRA} %{VENDOR}\n' | without_installonly |
     awk '{ n[$1]++; line[$1, n[$1]] = $2 " " $3; nevras[$1, $2]++ }
          END { for (k in n) if (n[k] > 1) for (i = 1; i <= n[k]; i++) {
                  split(line[k, i], f, " ")
