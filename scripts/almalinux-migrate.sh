@@ -742,7 +742,14 @@ print_report() {
 #######################################
 start_logging() {
   mkdir -p -- "$(dirname -- "${LOG_FILE}")"
-  exec > >(tee -a -- "${LOG_FILE}") 2>&1
+  # Ctrl-C and a dropped SSH session signal the whole process group: tee
+  # ignores them and ends when the script closes its output, so die's restore
+  # and last words still reach the log (a dead tee would kill the script
+  # with SIGPIPE at its next message, before restoring anything).
+  exec > >(
+    trap '' INT HUP TERM
+    exec tee -a -- "${LOG_FILE}"
+  ) 2>&1
   TEE_PID="$!"
   log "${SCRIPT_NAME} ${VERSION} started: $*"
 }

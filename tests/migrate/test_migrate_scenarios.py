@@ -370,8 +370,8 @@ def test_interrupted_upgrade_leaving_two_versions_is_cleaned_up_on_rerun(
     assert [p.version for p in root.packages() if p.name == NEWER] == ["1.1"]
 
 
-def send_sigterm_from_dnf(root, match):
-    """Make dnf SIGTERM the script (once) when its arguments contain `match`.
+def send_from_dnf(root, match, kill):
+    """Make dnf run `kill` (once) when its arguments contain `match`.
 
     The harness injects SIGKILL only; a signal the script can trap needs this
     small wrapper of our own (in the root's /usr layer, like the harness's).
@@ -383,7 +383,7 @@ def send_sigterm_from_dnf(root, match):
     wrapper.write_text(f"""#!/bin/bash
 if [[ " $* " == *" {match} "* && ! -e /usr/libexec/migrate-test/fired ]]; then
   : > /usr/libexec/migrate-test/fired
-  kill -TERM "$PPID"
+  {kill}
 fi
 exec /usr/libexec/migrate-test/dnf "$@"
 """)
@@ -397,7 +397,8 @@ def test_sigterm_restores_before_the_point_of_no_return_and_resumes_after_it(
     root = make_root("centos-stream9")
     before = snapshot(root)
     # Before: while downloading; after: at the swap transaction (dnf shell).
-    remove = send_sigterm_from_dnf(root, "--downloadonly" if phase == "before" else "shell")
+    remove = send_from_dnf(root, "--downloadonly" if phase == "before" else "shell",
+                           'kill -TERM "$PPID"')
     first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
     assert "interrupted by signal TERM" in first.output, str(first)
     remove()
@@ -408,6 +409,31 @@ def test_sigterm_restores_before_the_point_of_no_return_and_resumes_after_it(
     else:
         assert first.returncode == EXIT["RESUME"], str(first)
         assert "run the script again" in first.output
+        second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+        assert_migrated(root, simel_lab, second)
+
+
+@pytest.mark.parametrize("phase", ["before", "after"])
+def test_ctrl_c_to_the_whole_process_group_still_restores_or_says_how_to_resume(
+        phase, make_root, script_args, simel_lab):
+    # Ctrl-C reaches every process of the terminal's foreground group, the
+    # logging tee too: the script's last words and its restore must survive.
+    root = make_root("centos-stream9")
+    before = snapshot(root)
+    remove = send_from_dnf(root, "--downloadonly" if phase == "before" else "shell",
+                           "kill -INT 0")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    remove()
+    assert "interrupted by signal INT" in first.output, str(first)
+    log = root.read(LOG)
+    if phase == "before":
+        assert first.returncode == EXIT["RESTORED"], str(first)
+        assert "Nothing was changed" in log
+        assert snapshot(root) == before
+        assert state_of(root) == {}
+    else:
+        assert first.returncode == EXIT["RESUME"], str(first)
+        assert "run the script again" in log
         second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
         assert_migrated(root, simel_lab, second)
 
