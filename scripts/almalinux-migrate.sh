@@ -1132,6 +1132,7 @@ step_bootloader() {
   if [[ -d /sys/firmware/efi ]]; then
     carry_over_efi_files
   fi
+  set_default_kernel
   if [[ -d /boot/grub2 ]]; then
     run grub2-mkconfig -o /boot/grub2/grub.cfg || die "grub2-mkconfig failed"
   fi
@@ -1144,6 +1145,30 @@ step_bootloader() {
     fi
     add_efi_entry
   fi
+}
+
+# Boots AlmaLinux's newest kernel by default. The source's default may stay
+# otherwise: Oracle Linux's UEK (DEFAULTKERNEL=kernel-uek-core), or a newer
+# CentOS Stream kernel; with Secure Boot, AlmaLinux's shim would refuse them.
+set_default_kernel() {
+  local version
+  local conf=/etc/sysconfig/kernel
+  if [[ -f "${conf}" ]] && grep -q '^DEFAULTKERNEL=kernel-uek' -- "${conf}"; then
+    run sed -i 's/^DEFAULTKERNEL=kernel-uek.*/DEFAULTKERNEL=kernel-core/' -- "${conf}" ||
+      die "cannot set DEFAULTKERNEL in ${conf}"
+  fi
+  command -v grubby >/dev/null || return 0
+  version="$(rpm -q --qf '%{VENDOR}|%{VERSION}-%{RELEASE}.%{ARCH}\n' kernel-core kernel 2>/dev/null |
+    awk -F'|' '$1 == "AlmaLinux" { print $2 }' | sort -V | tail -n1 || true)"
+  if [[ -z "${version}" || ! -f "/boot/vmlinuz-${version}" ]]; then
+    warn "no AlmaLinux kernel found in /boot: check the default boot entry (grubby --default-kernel) before rebooting"
+    return 0
+  fi
+  if [[ "$(grubby --default-kernel 2>/dev/null || true)" != "/boot/vmlinuz-${version}" ]]; then
+    run grubby --set-default "/boot/vmlinuz-${version}" ||
+      warn "grubby could not make /boot/vmlinuz-${version} the default: set it before rebooting"
+  fi
+  log "default kernel: /boot/vmlinuz-${version}"
 }
 
 # AlmaLinux's grub, started from EFI/almalinux, reads its environment (EL8:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from simel.families import KERNEL_VERSIONS
 from simel import (NEWER, OLDER, REBUILT, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
                    SOURCE_FAMILIES, diff_digests)
 
@@ -474,3 +475,38 @@ def test_almalinux_kernel_is_installed_and_the_old_kernel_is_reported(
         assert nevra in result.stdout
     others = [p for p in root.packages() if not p.name.startswith("kernel")]
     assert {p.keyid for p in others} == {alma}
+
+
+def test_almalinux_kernel_becomes_the_default_boot_entry_instead_of_uek(
+        make_root, script_args):
+    # Oracle Linux boots UEK by default; AlmaLinux's shim would refuse it
+    # under Secure Boot. grub2-mkconfig and grubby are recorded stand-ins
+    # (the simulated system has no bootloader); the kernel is in /boot as
+    # kernel-install leaves it.
+    root = make_root("ol8", kernel=True)
+    version, _, alma_release = KERNEL_VERSIONS[8]
+    alma_kernel = f"/boot/vmlinuz-{version}-{alma_release}.noarch"
+    (root.path / "boot/grub2").mkdir(parents=True)
+    root.file(alma_kernel).write_text("simulated kernel\n")
+    sysconfig = root.path / "etc/sysconfig/kernel"
+    sysconfig.parent.mkdir(parents=True, exist_ok=True)
+    sysconfig.write_text("UPDATEDEFAULT=yes\nDEFAULTKERNEL=kernel-uek-core\n")
+    tools = {
+        "grub2-mkconfig": 'echo "# generated" > "$2"\n',
+        "grubby": 'echo "$*" >> /var/tmp/grubby.log\n'
+                  '[[ "$1" == --default-kernel ]] && echo /boot/vmlinuz-5.15.0-uek\n'
+                  'exit 0\n',
+    }
+    for name, body in tools.items():
+        tool = root.path / "usr/bin" / name
+        tool.write_text("#!/bin/bash\n" + body)
+        tool.chmod(0o755)
+    try:
+        result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    finally:
+        for name in tools:
+            (root.path / "usr/bin" / name).unlink()
+    assert result.returncode == EXIT["OK"], str(result)
+    assert f"--set-default {alma_kernel}" in root.read("/var/tmp/grubby.log")
+    assert "DEFAULTKERNEL=kernel-core\n" in sysconfig.read_text()
+    assert root.read("/boot/grub2/grub.cfg") == "# generated\n"
