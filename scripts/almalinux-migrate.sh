@@ -219,7 +219,9 @@ bail() {
 die() {
   local message="$1"
   local hint="${2:-}"
-  trap - ERR INT TERM
+  # A second signal must not cut the restore short.
+  trap - ERR
+  trap '' INT TERM HUP
   printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "${message}" >&2
   case "${PHASE}" in
     post)
@@ -1026,6 +1028,12 @@ disable_source_repos() {
     sed -i 's/^enabled[[:space:]]*=.*/enabled=0/' -- "${file}"
     log "disabled the dnf plugin configured in ${file}"
   done
+  # rhsmcertd would write redhat.repo again on its next certificate check.
+  file=/etc/rhsm/rhsm.conf
+  if [[ -f "${file}" ]] && grep -q '^[[:space:]]*manage_repos[[:space:]]*=[[:space:]]*1' -- "${file}"; then
+    sed -i 's/^[[:space:]]*manage_repos[[:space:]]*=.*/manage_repos = 0/' -- "${file}"
+    log "subscription-manager no longer manages repositories (${file}: manage_repos = 0); run 'subscription-manager unregister' to free the RHEL subscription"
+  fi
 }
 
 step_configure_repos() {

@@ -510,3 +510,16 @@ def test_almalinux_kernel_becomes_the_default_boot_entry_instead_of_uek(
     assert f"--set-default {alma_kernel}" in root.read("/var/tmp/grubby.log")
     assert "DEFAULTKERNEL=kernel-core\n" in sysconfig.read_text()
     assert root.read("/boot/grub2/grub.cfg") == "# generated\n"
+
+
+def test_subscription_manager_stops_managing_repositories_on_rhel(
+        make_root, script_args, simel_lab):
+    # Otherwise rhsmcertd writes redhat.repo (RHEL's repositories) back.
+    root = make_root("rhel9")
+    conf = root.path / "etc/rhsm/rhsm.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("[rhsm]\nmanage_repos = 1\nfull_refresh_on_yum = 0\n")
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    assert conf.read_text() == "[rhsm]\nmanage_repos = 0\nfull_refresh_on_yum = 0\n"
+    assert "subscription-manager unregister" in result.stdout
