@@ -664,6 +664,16 @@ check_secure_boot() {
   fi
 }
 
+# A releasever pinned in dnf's variables (subscription-manager release --set,
+# or by hand) would go on selecting that minor release in AlmaLinux's
+# repository files after the migration.
+check_releasever_pin() {
+  local file=/etc/dnf/vars/releasever value=""
+  [[ -f "${file}" ]] || return 0
+  read -r value <"${file}" || true
+  WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
+}
+
 check_mirror_and_key() {
   local reason
   if ! KEY_TEXT="$(fetch "$(key_url)" 2>/dev/null)" || [[ -z "${KEY_TEXT}" ]]; then
@@ -693,6 +703,7 @@ preflight() {
   check_space
   check_dnf_idle
   check_secure_boot
+  check_releasever_pin
   find_release_packages
   if ((${#SOURCE_PKGS[@]} == 0)); then
     BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")

@@ -154,6 +154,16 @@ def test_check_changes_nothing_and_reports_ready(make_root, script_args):
     assert "Secure Boot state unknown" in result.stdout   # no mokutil
 
 
+def test_check_warns_about_a_releasever_pinned_in_dnf_vars(make_root, script_args):
+    root = make_root("rhel9")
+    pin = root.path / "etc/dnf/vars/releasever"
+    pin.parent.mkdir(parents=True, exist_ok=True)
+    pin.write_text("9.2\n")
+    result = root.run_script("--check", *script_args(root, yes=False))
+    assert result.returncode == EXIT["OK"], str(result)
+    assert "/etc/dnf/vars/releasever pins the release to '9.2'" in result.stdout
+
+
 def test_check_with_log_writes_only_the_log(make_root, script_args):
     root = make_root("centos-stream9")
     before = root.digest(exclude=RPMDB_VOLATILE)
