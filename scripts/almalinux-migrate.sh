@@ -1217,11 +1217,12 @@ carry_over_efi_files() {
   fi
 }
 
-# Adds an EFI boot entry for AlmaLinux's shim. Where the system partition's
-# disk cannot be worked out (RAID, multipath), says how to add it by hand:
-# the migration itself is complete, a re-run could not do better.
+# Adds an EFI boot entry for AlmaLinux's shim. The source's shim and grub
+# left its vendor directory with its packages, so its entry is dead: where
+# the entry cannot be added (RAID or multipath system partition), the step
+# fails saying how to add it by hand; a re-run then finds it and finishes.
 add_efi_entry() {
-  local shim loader source disk part
+  local shim loader source disk part hint
   case "${ARCH}" in
     x86_64) shim="shimx64.efi" ;;
     aarch64) shim="shimaa64.efi" ;;
@@ -1243,13 +1244,12 @@ add_efi_entry() {
   source="$(findmnt -no SOURCE -- /boot/efi 2>/dev/null || true)"
   disk="$(lsblk -no PKNAME -- "${source}" 2>/dev/null | head -n1 || true)"
   part="$(cat -- "/sys/class/block/${source##*/}/partition" 2>/dev/null || true)"
+  hint="Add the entry by hand before rebooting (efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '${loader}'), then re-run to finish."
   if [[ -z "${source}" || -z "${disk}" || -z "${part}" ]]; then
-    warn "cannot tell which disk and partition hold /boot/efi (${source:-not mounted}): add the entry by hand, e.g. efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '${loader}'"
-    return 0
+    die "cannot tell which disk and partition hold /boot/efi (${source:-not mounted}) to add the AlmaLinux EFI boot entry" "${hint}"
   fi
-  if ! run efibootmgr -c -d "/dev/${disk}" -p "${part}" -L AlmaLinux -l "${loader}"; then
-    warn "efibootmgr could not add the AlmaLinux boot entry: add it by hand (loader ${loader} on /dev/${disk} partition ${part})"
-  fi
+  run efibootmgr -c -d "/dev/${disk}" -p "${part}" -L AlmaLinux -l "${loader}" ||
+    die "efibootmgr could not add the AlmaLinux boot entry (/dev/${disk} partition ${part})" "${hint}"
 }
 
 step_finish() {
