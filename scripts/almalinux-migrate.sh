@@ -1200,7 +1200,8 @@ carry_over_efi_files() {
   for name in grubenv grub.cfg; do
     ((MAJOR == 8)) && [[ "${name}" == "grub.cfg" ]] && continue
     [[ -e "${dir}/${name}" ]] && continue
-    for old in "${EFI_DIR}"/{centos,rocky,redhat}/"${name}"; do
+    # .rpmsave: the source's grub package, erased, kept its edited copy.
+    for old in "${EFI_DIR}"/{centos,rocky,redhat}/"${name}"{,.rpmsave}; do
       [[ -f "${old}" ]] || continue
       if [[ "${name}" == "grub.cfg" ]] && ! grep -q '^[[:space:]]*configfile' -- "${old}"; then
         continue
@@ -1209,11 +1210,15 @@ carry_over_efi_files() {
       break
     done
   done
-  if [[ -L /boot/grub2/grubenv && -f "${dir}/grubenv" ]] &&
-    [[ "$(readlink -- /boot/grub2/grubenv)" == */EFI/* ]]; then
+  if [[ -L /boot/grub2/grubenv ]] && [[ "$(readlink -- /boot/grub2/grubenv)" == */EFI/* ]]; then
+    if [[ ! -e "${dir}/grubenv" ]] && command -v grub2-editenv >/dev/null; then
+      run grub2-editenv "${dir}/grubenv" create || die "cannot create ${dir}/grubenv"
+    fi
     # grub2-editenv writes through this link: point it at AlmaLinux's copy.
-    run ln -sfn -- "../efi/EFI/almalinux/grubenv" /boot/grub2/grubenv ||
-      die "cannot repoint /boot/grub2/grubenv"
+    if [[ -e "${dir}/grubenv" ]]; then
+      run ln -sfn -- "../efi/EFI/almalinux/grubenv" /boot/grub2/grubenv ||
+        die "cannot repoint /boot/grub2/grubenv"
+    fi
   fi
 }
 
