@@ -1298,6 +1298,13 @@ install_traps() {
   trap 'on_signal HUP' HUP
 }
 
+# After the point of no return a dropped SSH session must not cut a dnf
+# transaction short: the script, dnf and rpm (they inherit it) ignore SIGHUP
+# and finish; the log keeps the transcript.
+ignore_hangup() {
+  trap '' HUP
+}
+
 run_check() {
   preflight
   print_report
@@ -1335,6 +1342,7 @@ resume() {
   load_resume
   log "resuming the interrupted migration of ${OS_NAME} to AlmaLinux ${MAJOR} after step ${RESUME_FROM}"
   PHASE="post"
+  ignore_hangup
   UNSAFE_START_NS="$(now_ns)"
   # STEP names the last completed step; "backup" means stopped in the swap.
   for step in "${POST_STEPS[@]}"; do
@@ -1385,6 +1393,7 @@ migrate() {
   UNSAFE_START_NS="$(now_ns)"
   state_save PONR 1 UNSAFE_START "${UNSAFE_START_NS}"
   PHASE="post"
+  ignore_hangup
   log "point of no return: first change to the system now"
   for step in "${POST_STEPS[@]}"; do
     run_step "${step}"

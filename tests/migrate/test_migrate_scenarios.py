@@ -449,6 +449,17 @@ def test_ctrl_c_to_the_whole_process_group_still_restores_or_says_how_to_resume(
         assert_migrated(root, simel_lab, second)
 
 
+def test_hangup_after_the_point_of_no_return_does_not_stop_the_migration(
+        make_root, script_args, simel_lab):
+    # A dropped SSH session sends SIGHUP to the whole process group.
+    root = make_root("centos-stream9")
+    remove = send_from_dnf(root, "shell", "kill -HUP 0")
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    remove()
+    assert_migrated(root, simel_lab, result)
+    assert state_of(root)["STEP"] == "done"
+
+
 @pytest.mark.parametrize("package", ["almalinux-release", NEWER, OLDER])
 def test_power_lost_inside_the_swap_transaction_a_rerun_completes(
         package, make_root, script_args, bad_mirror, simel_lab):
