@@ -1170,23 +1170,28 @@ step_bootloader() {
 # otherwise: Oracle Linux's UEK (DEFAULTKERNEL=kernel-uek-core), or a newer
 # CentOS Stream kernel; with Secure Boot, AlmaLinux's shim would refuse them.
 set_default_kernel() {
-  local version
+  local version current
   local conf=/etc/sysconfig/kernel
   if [[ -f "${conf}" ]] && grep -q '^DEFAULTKERNEL=kernel-uek' -- "${conf}"; then
     run sed -i 's/^DEFAULTKERNEL=kernel-uek.*/DEFAULTKERNEL=kernel-core/' -- "${conf}" ||
       die "cannot set DEFAULTKERNEL in ${conf}"
   fi
   command -v grubby >/dev/null || return 0
+  # An AlmaLinux kernel already the default (kernel-64k, kernel-rt, ...) stays.
+  current="$(grubby --default-kernel 2>/dev/null || true)"
+  if [[ "${current}" == /boot/vmlinuz-* ]] &&
+    [[ "$(rpm -qf --qf '%{VENDOR}\n' -- "/lib/modules/${current#/boot/vmlinuz-}/vmlinuz" 2>/dev/null)" == "AlmaLinux" ]]; then
+    log "default kernel: ${current}"
+    return 0
+  fi
   version="$(rpm -q --qf '%{VENDOR}|%{VERSION}-%{RELEASE}.%{ARCH}\n' kernel-core kernel 2>/dev/null |
     awk -F'|' '$1 == "AlmaLinux" { print $2 }' | sort -V | tail -n1 || true)"
   if [[ -z "${version}" || ! -f "/boot/vmlinuz-${version}" ]]; then
     warn "no AlmaLinux kernel found in /boot: check the default boot entry (grubby --default-kernel) before rebooting"
     return 0
   fi
-  if [[ "$(grubby --default-kernel 2>/dev/null || true)" != "/boot/vmlinuz-${version}" ]]; then
-    run grubby --set-default "/boot/vmlinuz-${version}" ||
-      warn "grubby could not make /boot/vmlinuz-${version} the default: set it before rebooting"
-  fi
+  run grubby --set-default "/boot/vmlinuz-${version}" ||
+    warn "grubby could not make /boot/vmlinuz-${version} the default: set it before rebooting"
   log "default kernel: /boot/vmlinuz-${version}"
 }
 
