@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from simel import rpms
 from simel.families import KERNEL_VERSIONS
 from simel import (NEWER, OLDER, REBUILT, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
                    SOURCE_FAMILIES, diff_digests)
@@ -162,6 +163,25 @@ def test_check_warns_about_a_releasever_pinned_in_dnf_vars(make_root, script_arg
     result = root.run_script("--check", *script_args(root, yes=False))
     assert result.returncode == EXIT["OK"], str(result)
     assert "/etc/dnf/vars/releasever pins the release to '9.2'" in result.stdout
+
+
+def test_check_accepts_two_versions_of_an_installonly_package(
+        make_root, script_args, simel_lab, tmp_path):
+    # Kernel modules (installonlypkg(kernel-module)) are installed side by
+    # side by design: no sign of an unfinished transaction.
+    root = make_root("rocky9")
+    for version in ("1.0", "2.0"):
+        pkg = rpms.Package("kmod-sim", version, "1.el9", "Sim Vendor",
+                           provides=["installonlypkg(kernel-module)"])
+        built = rpms.build(simel_lab.home, [pkg], tmp_path, f"kmod-sim-{version}")
+        shutil.copy2(built["kmod-sim"], root.path / "var/tmp" / pkg.filename)
+        added = root.run(["rpm", "-i", "--justdb", "--nodeps", "--nosignature",
+                          f"/var/tmp/{pkg.filename}"])
+        assert added.returncode == 0, str(added)
+    assert len([p for p in root.packages() if p.name == "kmod-sim"]) == 2
+    result = root.run_script("--check", *script_args(root, yes=False))
+    assert result.returncode == EXIT["OK"], str(result)
+    assert "unfinished transaction" not in result.stdout
 
 
 def test_check_with_log_writes_only_the_log(make_root, script_args):
