@@ -6,8 +6,6 @@ glue Ansible needs on top of it.
 """
 
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,23 +14,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "migrate"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simel import MIRROR_URL, Lab  # noqa: E402
+from simel import MIRROR_URL, Lab, missing_host_requirements  # noqa: E402
 
 from chroot_adapter import handle_for, write_chroot_exe  # noqa: E402
 from fleet_helpers import SCRIPT, Fleet, publish_downloads  # noqa: E402
 
-REQUIRED_TOOLS = ("rpm", "dnf", "createrepo_c", "gpg", "unshare", "chroot")
 
 
 @pytest.fixture(scope="session")
 def fleet_lab(tmp_path_factory):
     """The harness's Lab (keys, family repositories, mirror) for majors 8 and 9."""
-    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.fail("simulated EL hosts need: " + ", ".join(missing)
-                    + " (run: scripts/dev/install-system-packages.sh test)")
-    if os.geteuid() != 0:
-        pytest.fail("simulated EL hosts need root (mount namespaces, chroot)")
+    problems = missing_host_requirements()
+    if problems:
+        pytest.fail("simulated EL hosts cannot be built here: " + "; ".join(problems))
     if not SCRIPT.is_file():
         pytest.fail(f"{SCRIPT} does not exist: the playbook has nothing to run")
     lab = Lab(tmp_path_factory.mktemp("fleet-simel"), majors=(8, 9))

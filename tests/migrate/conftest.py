@@ -3,8 +3,6 @@
 See tests/migrate/README.md and the simel package docstring for the API.
 """
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,10 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simel import Lab, MirrorServer, host_rpmdb_state  # noqa: E402
+from simel import Lab, MirrorServer, host_rpmdb_state, missing_host_requirements  # noqa: E402
 
-REQUIRED_TOOLS = ("rpm", "rpmbuild", "rpmsign", "dnf", "createrepo_c", "gpg",
-                  "gpgconf", "unshare", "chroot", "setarch", "curl")
 @pytest.fixture(scope="session")
 def host_rpmdb_before():
     """The host's rpm database state before any simulated system is built."""
@@ -25,12 +21,9 @@ def host_rpmdb_before():
 @pytest.fixture(scope="session")
 def simel_lab(tmp_path_factory, host_rpmdb_before):
     """Keys, family repositories, the AlmaLinux mirror; roots built on demand."""
-    missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.fail("simulated EL systems need: " + ", ".join(missing)
-                    + " (run: scripts/dev/install-system-packages.sh test)")
-    if os.geteuid() != 0:
-        pytest.fail("simulated EL systems need root (mount namespaces, chroot)")
+    problems = missing_host_requirements()
+    if problems:
+        pytest.fail("simulated EL systems cannot be built here: " + "; ".join(problems))
     lab = Lab(tmp_path_factory.mktemp("simel"))
     yield lab
     lab.close()

@@ -84,6 +84,6 @@ from .families import (COMMON_PREFIX, FAMILIES, NEWER, OLDER, REBUILT,
                         SOURCE_FAMILIES, UNSUPPORTED_FAMILIES)
 from .http import MirrorServer
 from .keys import Key, Keyring
-from .lab import POWER_LOSS_MARKER, Lab, Mirror
+from .lab import POWER_LOSS_MARKER, Lab, Mirror, missing_host_requirements
 from .root import (MIRROR_IN_ROOT, MIRROR_URL, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
                    InstalledPackage, RunResult, SimRoot, diff_digests, digest_tree)

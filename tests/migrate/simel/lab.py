@@ -1,5 +1,6 @@
 """The Lab: keys, per-family repositories, the AlmaLinux mirror, golden roots."""
 
+import os
 import shutil
 import tempfile
 import threading
@@ -33,6 +34,23 @@ if not posix.access(marker) then
   posix.sleep(5)
 end
 """
+
+
+# What building a Lab and entering its roots needs on the host.
+REQUIRED_TOOLS = ("rpm", "rpmbuild", "rpmsign", "dnf", "createrepo_c", "gpg",
+                  "gpgconf", "unshare", "chroot", "setarch", "curl")
+
+
+def missing_host_requirements() -> list[str]:
+    """Why this host cannot build simulated systems (empty when it can)."""
+    problems = []
+    missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+    if missing:
+        problems.append("missing " + ", ".join(missing)
+                        + " (run: scripts/dev/install-system-packages.sh test)")
+    if os.geteuid() != 0:
+        problems.append("not root (mount namespaces and chroot need it)")
+    return problems
 
 
 @dataclass
