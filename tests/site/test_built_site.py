@@ -52,14 +52,25 @@ def pages_with(site, kind):
 # -----------------------------------------------------------------------------
 
 
+def precompressed_variants(directory, names):
+    """Names in directory that are a .br or .gz copy of a file next to them."""
+    present = set(names)
+    return {name for name in names
+            if name.endswith((".br", ".gz")) and name.rsplit(".", 1)[0] in present}
+
+
 @pytest.fixture(scope="module")
 def readable_site(built_site):
     """A copy LinkChecker can read: run as root it drops to user nobody,
-    and pytest's temporary directories are private to root."""
+    and pytest's temporary directories are private to root.
+
+    The copy leaves out the precompressed .br/.gz variants: a web server
+    sends them in place of the file, but LinkChecker lists file:// directories
+    and would parse each one as a page."""
     base = Path(tempfile.mkdtemp(prefix="linkcheck-"))
     base.chmod(0o755)
     copy = base / "site"
-    shutil.copytree(built_site, copy)
+    shutil.copytree(built_site, copy, ignore=precompressed_variants)
     for path in [copy, *copy.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     yield copy
