@@ -11,22 +11,27 @@ SHELL := /bin/bash
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 SITE    ?= site
+PORT    ?= 8080
 STAMP   := $(VENV)/.installed
 
 # Material prints a banner about MkDocs 2.0 on every build; the pins above
 # already keep us on MkDocs 1.x, so the banner is noise here.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help serve build test bench lock clean system-site system-test node
+.PHONY: help serve build preview test bench lock clean system-site system-preview system-test node
 
 help:
 	@echo "make serve  - build and serve the site at http://127.0.0.1:8000 (live reload)"
 	@echo "make test   - run every test (strict build, links, hooks, migration, fleet, browser)"
 	@echo "make build  - write the site to $(SITE)/ (replaced only if the build succeeds)"
+	@echo "make preview - build, then serve $(SITE)/ with nginx and deploy/nginx on http://127.0.0.1:$(PORT)"
 	@echo "make bench  - print the benchmark figures"
 
 system-site:
 	@bash scripts/dev/install-system-packages.sh site
+
+system-preview:
+	@bash scripts/dev/install-system-packages.sh preview
 
 system-test:
 	@bash scripts/dev/install-system-packages.sh test
@@ -58,6 +63,11 @@ build: system-site $(STAMP)
 	@mv $(SITE).new $(SITE)
 	@rm -rf $(SITE).old
 	@echo "==> Site written to $(SITE)/"
+
+# The deployment's nginx configuration on a local port, in the foreground
+# (Ctrl-C stops it); installs nginx first if it is missing.
+preview: system-preview build
+	@$(PY) deploy/nginx/preview.py $(SITE) --port $(PORT)
 
 test: system-test $(STAMP) node
 	@echo "==> Running every test"

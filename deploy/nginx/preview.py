@@ -204,10 +204,12 @@ def main() -> int:
         print(f"==> Serving {args.site_dir} with nginx on http://{args.host}:{args.port}/ "
               "(Ctrl-C to stop)", flush=True)
         server = subprocess.Popen(command(Path(tmp), conf, "-g", "daemon off;"))
+        # Stopped either way, nginx finishes open requests and exits too.
+        signal.signal(signal.SIGTERM, lambda *_: server.send_signal(signal.SIGQUIT))
         try:
             return server.wait()
         except KeyboardInterrupt:
-            server.send_signal(signal.SIGQUIT)  # finish open requests, then stop
+            server.send_signal(signal.SIGQUIT)
             server.wait()
             return 0
 

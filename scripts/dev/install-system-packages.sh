@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages a make target needs, and says so.
-# Usage: install-system-packages.sh site|test
+# Usage: install-system-packages.sh site|preview|test
 # Only what is missing is installed, so a prepared machine pays nothing.
 set -euo pipefail
 
 readonly SITE_PACKAGES=(git python3-venv)
+# nginx and its brotli_static module: the site as deploy/nginx serves it.
+readonly PREVIEW_PACKAGES=(
+  "${SITE_PACKAGES[@]}" nginx libnginx-mod-http-brotli-static
+)
 # rpm/dnf/createrepo-c/gnupg: simulated EL systems for the migration tests;
-# chromium: end-to-end tests; nodejs/npm: axe-core for accessibility checks.
+# chromium: end-to-end tests; nodejs/npm: axe-core for accessibility checks;
+# openssl: a throwaway certificate for the HTTPS server of deploy/nginx.
 readonly TEST_PACKAGES=(
-  "${SITE_PACKAGES[@]}" shellcheck rpm dnf dnf-plugins-core createrepo-c
-  gnupg curl chromium nodejs npm util-linux iproute2
+  "${PREVIEW_PACKAGES[@]}" shellcheck rpm dnf dnf-plugins-core createrepo-c
+  gnupg curl chromium nodejs npm util-linux iproute2 openssl
 )
 
 die() {
@@ -69,8 +74,9 @@ install_packages() {
 main() {
   case "${1:-}" in
     site) install_packages "${SITE_PACKAGES[@]}" ;;
+    preview) install_packages "${PREVIEW_PACKAGES[@]}" ;;
     test) install_packages "${TEST_PACKAGES[@]}" ;;
-    *) die "usage: $0 site|test" ;;
+    *) die "usage: $0 site|preview|test" ;;
   esac
 }
 
