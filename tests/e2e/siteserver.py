@@ -2,7 +2,8 @@
 
 Missing paths get the site's 404.html with status 404, text is gzipped when
 the client accepts it, and fingerprinted assets are cacheable for a year.
-The end-to-end tests and the browser benchmark both serve the site with it.
+The browser benchmark serves the site with it (uncompressed) as the baseline
+for nginx; the end-to-end tests use nginx (nginxserver.py).
 """
 
 import gzip
