@@ -68,7 +68,7 @@ def readable_site(built_site):
 
 def test_linkchecker_finds_no_broken_internal_link_or_anchor(readable_site):
     linkchecker = Path(sys.executable).parent / "linkchecker"
-    assert linkchecker.exists(), "LinkChecker is missing from the virtualenv (requirements.txt)"
+    assert linkchecker.exists(), "LinkChecker is missing from the virtualenv (requirements/test.txt)"
     config = readable_site.parent / "linkcheckerrc"
     # Anchors on directory URLs (page/#id) are a known LinkChecker gap with
     # file:// URLs; test_every_anchor_on_a_directory_url_exists covers them.
