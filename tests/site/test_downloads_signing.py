@@ -147,6 +147,18 @@ def test_fleet_bundle_carries_the_public_key_and_its_fingerprint(signed_site, ke
     assert fpr == f"{key.fingerprint}\n".encode()
 
 
+def test_a_second_signed_build_changes_only_the_signature(signed_site, key, tmp_path):
+    """Signatures record their time; every other published byte stays the same."""
+    again = tmp_path / "again"
+    result = run_build(signed_site.config, again, {"DOWNLOADS_GNUPGHOME": str(key.path)})
+    assert result.returncode == 0, result.stderr
+    first, second = signed_site.output / "downloads", again / "downloads"
+    for name in SIGNED_FILES:
+        if name != "SHA256SUMS.asc":
+            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    assert gpgv_status(second, tmp_path).returncode == 0
+
+
 @pytest.mark.parametrize("tamper", [
     pytest.param(lambda text: text.replace(text[0], "0" if text[0] != "0" else "1", 1),
                  id="changed-digest"),
