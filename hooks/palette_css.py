@@ -30,3 +30,10 @@ def on_post_page(output: str, *, page, config) -> str:
     if needs_palette_css(config.theme.get("palette")):
         return output
     return without_palette_css(output)
+
+
+def on_post_template(output_content: str, *, template_name: str, config) -> str:
+    # Static templates (404.html) are full pages too.
+    if not template_name.endswith(".html") or needs_palette_css(config.theme.get("palette")):
+        return output_content
+    return without_palette_css(output_content)
