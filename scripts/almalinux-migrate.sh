@@ -313,6 +313,11 @@ state_load() {
       *) ;;
     esac
   done <"${STATE_FILE}"
+  # A resume goes on with the saved mirror unless --mirror names another.
+  if [[ "${STATE[PONR]:-0}" == "1" && "${STATE[MIRROR]:-}" == http://* ]] &&
+    ((ALLOW_HTTP == 0 && MIRROR_GIVEN == 0)); then
+    bail "${EXIT_USAGE}" "the interrupted migration uses the plain-http mirror ${STATE[MIRROR]}: pass --allow-insecure-http again, or --mirror with an https:// or file:/// mirror."
+  fi
 }
 
 # Checks one value of the state file as strictly as the option or detection
@@ -335,8 +340,6 @@ state_validate() {
         ok=0
       elif [[ "${value}" =~ ^https?://[^/]*@ ]]; then
         problem="credentials are never saved"
-      elif [[ "${value}" == http://* ]] && ((ALLOW_HTTP == 0 && MIRROR_GIVEN == 0)); then
-        bail "${EXIT_USAGE}" "the interrupted migration used the plain-http mirror ${value}: pass --allow-insecure-http again, or --mirror with an https:// or file:/// mirror."
       else
         ok=1
       fi
@@ -346,7 +349,7 @@ state_validate() {
     BACKUP_DIR) [[ -z "${value}" || "${value}" =~ ^${WORK_DIR}/backup-[0-9]{8}T[0-9]{6}Z$ ]] && ok=1 ;;
     UNSAFE_START) [[ "${value}" =~ ^[0-9]*$ ]] && ok=1 ;;
     SOURCE_NAME | THIRD_PARTY) [[ "${value}" != *[[:cntrl:]]* ]] && ok=1 ;;
-    SOURCE_REPO_FILES) [[ "${value}" =~ ^(/etc/yum\.repos\.d/[^/[:space:]]+\.repo ?)*$ ]] && ok=1 ;;
+    SOURCE_REPO_FILES) [[ "${value}" =~ ^( */etc/yum\.repos\.d/[^/[:space:]]+\.repo)*\ *$ ]] && ok=1 ;;
   esac
   if ((ok == 0)); then
     bail "${EXIT_BLOCKED}" "the state file ${STATE_FILE} is damaged: ${key} has an invalid value ($(printf '%q' "$(redact "${value}")")${problem:+: ${problem}}); nothing was run. Restore it from the log, or remove it if no migration was started. Nothing changed."
