@@ -907,6 +907,8 @@ check_releasever_pin() {
   WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
 }
 
+# Adds to BLOCKERS and WARNINGS; sets CHECK_TMP (the downloaded key file,
+# which step_fetch_key takes over).
 check_mirror_and_key() {
   local reason
   if [[ "${MIRROR}" == http://* ]]; then

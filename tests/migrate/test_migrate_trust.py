@@ -61,7 +61,7 @@ def attacker(simel_lab, tmp_path):
 
 
 def the_real_key(simel_lab):
-    return simel_lab.keyring.export(f"almalinux-{MAJOR}")
+    return simel_lab.keyring.export(simel_lab.alma_key(MAJOR).name)
 
 
 def hostile_key_file(kind, real, attacker_key, attacker_packets):
@@ -112,7 +112,7 @@ def test_bound_signing_subkey_stays_valid_and_rpm_gets_only_the_clean_key(
     # A real AlmaLinux key may carry bound subkeys. The attacker's
     # certification of its user ID rides along in the file: harmless, but
     # it must not reach rpm.
-    name = f"almalinux-{MAJOR}"
+    name = simel_lab.alma_key(MAJOR).name
     attacker_id = simel_lab.key("unknown").keyid.upper()
     data, subkey = simel_lab.keyring.variant(name, tmp_path / "owner", signing_subkey=True,
                                              certified_by="unknown")
@@ -134,7 +134,8 @@ def test_bound_signing_subkey_stays_valid_and_rpm_gets_only_the_clean_key(
                                     "%{DESCRIPTION}").stdout)
     assert [tag for tag, _ in packets(stored)].count(PUBLIC_SUBKEY) == 1
     assert attacker_id not in simel_lab.keyring.issuers(stored)
-    assert subkey
+    assert simel_lab.keyring.fingerprints(stored) == [simel_lab.alma_key(MAJOR).fingerprint,
+                                                      subkey]
 
 
 def test_key_mismatch_on_a_custom_mirror_names_fingerprint_as_the_organisations_own(

@@ -118,6 +118,12 @@ class Keyring:
         return {line.rsplit("keyid", 1)[1].strip().upper()
                 for line in listing.splitlines() if line.startswith(":signature packet:")}
 
+    def fingerprints(self, data):
+        """Fingerprints of every primary key and subkey in binary `data`."""
+        listing = self._gpg_bytes("--with-colons", "--show-keys", input=data).decode()
+        return [line.split(":")[9] for line in listing.splitlines()
+                if line.startswith("fpr:")]
+
     def _subkeys(self, fpr):
         out = self._gpg("--with-colons", "--list-keys", fpr).stdout
         subs, want = [], False
