@@ -1,7 +1,9 @@
-"""The playbook bundle passes ansible-lint (production profile) and a syntax check."""
+"""The playbook bundle: ansible-lint (production profile), syntax, and what it
+says about privileges, facts, versions, staging and settings without running."""
 
 import configparser
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -127,3 +129,14 @@ def test_every_setting_is_documented_and_every_documented_setting_exists(doc, pr
     table_names = set(re.findall(r"(?m)^\| `(fleet_[a-z0-9_]+)`", text))
     table_names |= set(re.findall(r"(?m)^\| `fleet_[a-z0-9_]+`, `(fleet_[a-z0-9_]+)`", text))
     assert table_names == settings(), doc
+
+
+@pytest.mark.parametrize("name", ["fleet_write", "fleet_verify_and_run"])
+def test_bash_commands_run_on_the_hosts_pass_shellcheck(name):
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is not installed"
+    tasks = yaml.safe_load((FLEET_DIR / "tasks/run-script.yml").read_text())
+    command = next(t for t in tasks if "block" in t)["vars"][name]
+    result = subprocess.run([shellcheck, "--shell=bash", "-"], input=command,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
