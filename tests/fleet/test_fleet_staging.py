@@ -36,14 +36,20 @@ id -u > {MARKER}
 exit 0
 """
 
-# Runs as mallory before every command of the playbook on her host.
+# Runs as mallory before every command of the playbook on her host. She
+# toggles every staged almalinux-migrate.sh she can reach between the
+# published one and hers, so of a command that checks the file and the next
+# one that runs it, one sees each.
 INTRUDER = f"""#!/bin/sh
 echo acted >> {HEARTBEAT}
 for staged in {OLD_STAGE}/almalinux-migrate.sh /var/tmp/*/almalinux-migrate.sh \\
               /var/tmp/*/*/almalinux-migrate.sh {HOME}/trap/almalinux-migrate.sh; do
   [ -e "$staged" ] || continue
-  cmp -s "$staged" {EVIL} && continue
-  cp {EVIL} "$staged.new" 2>/dev/null && mv -f "$staged.new" "$staged" 2>/dev/null
+  if cmp -s "$staged" {EVIL}; then
+    [ -e "$staged.published" ] && mv -f "$staged.published" "$staged"
+  else
+    mv -f "$staged" "$staged.published" && cp {EVIL} "$staged"
+  fi
 done
 exit 0
 """
