@@ -28,6 +28,10 @@ from simel import root as simel_root
 
 EXTRA_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 
+# The uid of an ordinary local user of a simulated host (tests of what such a
+# user can do to a rollout).
+INTRUDER_UID = 1000
+
 
 def handle_for(directory, name):
     """A directory the chroot connection accepts as a host (has bin/sh)."""
@@ -58,17 +62,25 @@ def enter_argv(sim_root, mirror=None):
             *[f"{k}={v}" for k, v in env.items()]]
 
 
-def write_chroot_exe(path, hosts):
+def write_chroot_exe(path, hosts, intruders=None):
     """Write the executable for ansible_chroot_exe.
 
     hosts: {handle directory: SimRoot or (SimRoot, mirror)}. An unknown
     handle is refused, so a typo can never chroot into the real system.
+    intruders: {handle directory: script path inside the root}: before every
+    command on that host, the script runs there as the ordinary user
+    INTRUDER_UID (a local user acting between the playbook's steps).
     """
     cases = []
     for handle, target in hosts.items():
         sim_root, mirror = target if isinstance(target, tuple) else (target, None)
         argv = " ".join(shlex.quote(a) for a in enter_argv(sim_root, mirror))
-        cases.append(f"  {shlex.quote(str(handle))})\n    exec {argv} \"$@\" ;;")
+        intruder = (intruders or {}).get(handle)
+        before = ""
+        if intruder is not None:
+            before = (f"    {argv} setpriv --reuid={INTRUDER_UID} --regid={INTRUDER_UID} --clear-groups"
+                      f" /bin/sh {shlex.quote(intruder)} </dev/null >/dev/null 2>&1 || true\n")
+        cases.append(f"  {shlex.quote(str(handle))})\n{before}    exec {argv} \"$@\" ;;")
     path = Path(path)
     path.write_text(
         "#!/bin/bash\n"

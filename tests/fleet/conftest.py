@@ -36,25 +36,29 @@ def fleet_lab(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def make_fleet(fleet_lab, tmp_path_factory):
-    """make_fleet([(name, family), ...], script_bytes=None) -> Fleet.
+    """make_fleet([(name, family), ...], script_bytes=None, mirrors=None, intruders=None) -> Fleet.
 
     Hosts are listed in the inventory in the given order (the first ready one
     is the canary); each gets the AlmaLinux test key of its major as
-    fleet_fingerprint and the simulated mirror as fleet_mirror.
+    fleet_fingerprint and the simulated mirror as fleet_mirror. intruders:
+    {name: path inside the root of a script an ordinary user runs there
+    before every command of the playbook} (see chroot_adapter).
     """
-    def make(hosts, script_bytes=None, mirrors=None):
+    def make(hosts, script_bytes=None, mirrors=None, intruders=None):
         base = tmp_path_factory.mktemp("fleet")
-        handles, roots, inventory_hosts = {}, {}, {}
+        handles, roots, inventory_hosts, intruder_scripts = {}, {}, {}, {}
         for name, family in hosts:
             root = fleet_lab.new_root(family, base / "hosts" / name)
             handle = handle_for(base / "handles", name)
             handles[handle] = (root, (mirrors or {}).get(name))
+            if name in (intruders or {}):
+                intruder_scripts[handle] = intruders[name]
             roots[name] = root
             host_vars = {"ansible_host": str(handle), "fleet_mirror": MIRROR_URL}
             if root.fingerprint:
                 host_vars["fleet_fingerprint"] = root.fingerprint
             inventory_hosts[name] = host_vars
-        chroot_exe = write_chroot_exe(base / "enter-simulated-root", handles)
+        chroot_exe = write_chroot_exe(base / "enter-simulated-root", handles, intruder_scripts)
         inventory = base / "inventory.json"
         inventory.write_text(json.dumps({"all": {
             "vars": {"ansible_connection": "community.general.chroot",

@@ -63,7 +63,7 @@ def test_check_only_writes_the_report_and_changes_no_host(make_fleet):
     assert any("mirror" in r and "no-such-mirror" in r for r in ol8["reasons"][1:]), ol8
     assert any("Secure Boot" in w for w in ol8["warnings"]), ol8
     assert "PLAY [Migrate the ready hosts" in run.output
-    assert "Run almalinux-migrate.sh]" not in run.output
+    assert "Run almalinux-migrate.sh in mode migrate" not in run.output
     assert_untouched(fleet, before, RPMDB_VOLATILE)
 
 
