@@ -39,6 +39,8 @@ CASES = [
      "kernal:", "kernal", "release 9.5"),
     ("release-after-end-of-life", "date: 2024-05-28", "date: 2030-01-15",
      "date: 2030-01-15", "date", "release 8.10"),
+    ("release-after-the-build-date", "date: 2026-05-26\n    kernel: 6.12.0-211.7.3",
+     "date: 2034-05-26\n    kernel: 6.12.0-211.7.3", "date: 2034-05-26", "date", "release 10.2"),
     ("release-before-previous-minor", "date: 2024-11-18", "date: 2024-01-18",
      "date: 2024-01-18", "date", "release 9.5"),
     ("major-not-listed", 'version: "10.2"', 'version: "11.2"',
