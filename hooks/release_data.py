@@ -301,6 +301,10 @@ def rule_problems(data: dict, today: dt.date) -> list:
         keys = major["gpg_keys"]
         if sum(key["status"] == "current" for key in keys) != 1:
             problems.append((at + ("gpg_keys",), "gpg_keys", "needs exactly one current key"))
+        for k, key in enumerate(keys):
+            if key["status"] == "current" and "url" not in key:
+                problems.append((at + ("gpg_keys", k), "url",
+                                 "the current key needs the url that serves it"))
         prints = [key["fingerprint"].upper() for key in keys]
         for k, fingerprint in enumerate(prints):
             if fingerprint in prints[:k]:

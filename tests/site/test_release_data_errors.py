@@ -61,6 +61,9 @@ CASES = [
     ("key-url-not-https", "url: https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9",
      "url: http://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9",
      "url: http://", "url", "major 9 key 1"),
+    ("current-key-without-url",
+     "        url: https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9\n", "",
+     "      - status: current\n        fingerprint: BF18", "url", "major 9 key 1"),
     ("top-level-typo", "\nreleases:\n", "\nrelease:\n", "\nrelease:\n", "release", "top level"),
 ]
 
