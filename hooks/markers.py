@@ -303,8 +303,11 @@ def render_install(context, name):
     if not site_url:
         raise MarkerError("download:install needs site_url in mkdocs.yml")
     base = site_url if site_url.endswith("/") else site_url + "/"
+    # Short lines with a continuation: the whole command stays in view on a
+    # desktop; on a phone the checksum line wraps (see extra.css).
     return fence(f"curl -fLO {base}downloads/{name}\n"
-                 f'echo "{digest}  {name}" | sha256sum -c -', "sh")
+                 f'echo "{digest}  {name}" \\\n'
+                 "    | sha256sum -c -", "sh")
 
 
 def script_state(context: dict) -> dict:
