@@ -64,7 +64,7 @@ MEASURE = """() => {
       result.tables.push(`${name(table)}: ends at ${right}px, content ends at ${box.right}px`);
     if (holder && overflows(holder) && !/gradient/.test(getComputedStyle(holder).backgroundImage))
       result.cues.push(`${name(table)} scrolls with no cue`);
-    for (const code of table.querySelectorAll("code:not(.almalinux-fingerprint)"))
+    for (const code of table.querySelectorAll("code:not(.almalinux-fingerprint), .almalinux-id"))
       if (code.getClientRects().length > 1 || visualLines(code) > 1)
         result.identifiers.push(`${code.textContent} in ${name(table)}`);
     for (const group of table.querySelectorAll("code.almalinux-fingerprint > span"))
