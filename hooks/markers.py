@@ -4,12 +4,14 @@
 Pages never type release facts, checksums or script options by hand; the
 data comes from hooks/release_data.py and hooks/downloads.py (kept on the
 config for this build). Markers in fenced code blocks and inline code are
-examples, not markers, and stay as written. An unknown marker or wrong
-arguments fails the build with page and line.
+examples, not markers, and stay as written. An unknown marker (in any
+letter case) or wrong arguments fails the build with page and line, counted
+in the source file, front matter included.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import subprocess
@@ -21,13 +23,17 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 
-MARKER = re.compile(r"<!--\s*(release|download|script):(\S*?)((?:\s+[^\s-][^\s]*)*)\s*-->")
+# Case-insensitive, so `<!-- Release:Latest 10 -->` is caught and named
+# instead of staying behind as an empty comment.
+MARKER = re.compile(r"<!--\s*(release|download|script):(\S*?)((?:\s+[^\s-][^\s]*)*)\s*-->",
+                    re.I)
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 # Anything shaped like a marker ("<!-- word:word"), so a misspelled
 # namespace fails the build instead of vanishing as a silent comment.
-MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z-]*)\b")
+MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z0-9-]*)\b", re.I)
 NAMESPACES = ("release", "download", "script")
 EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
@@ -55,7 +61,8 @@ class MarkerError(Exception):
 def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
     context = {"page": page, "config": config, "files": files}
     output, errors = [], []
-    for number, line, in_code in scan_lines(markdown):
+    offset = front_matter_lines(page)
+    for number, line, in_code in scan_lines(markdown, start=offset + 1):
         if in_code or "<!--" not in line:
             output.append(line)
             continue
@@ -74,10 +81,23 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
 # -----------------------------------------------------------------------------
 
 
-def scan_lines(markdown: str):
+def front_matter_lines(page: Page) -> int:
+    """How many source lines MkDocs removed before the Markdown it hands to
+    hooks (front matter and the blank lines after it), so errors name the
+    line an editor shows."""
+    source = getattr(page.file, "content_string", None)
+    if not isinstance(source, str):
+        return 0
+    body, _ = meta.get_data(source)
+    if source.endswith(body):
+        return source[:len(source) - len(body)].count("\n")
+    return max(0, source.count("\n") - body.count("\n"))
+
+
+def scan_lines(markdown: str, start: int = 1):
     """Yield (line number, line, inside a fenced code block?)."""
     fence = None
-    for number, line in enumerate(markdown.splitlines(keepends=True), start=1):
+    for number, line in enumerate(markdown.splitlines(keepends=True), start=start):
         match = FENCE.match(line)
         if fence is None:
             if match:
@@ -97,12 +117,33 @@ def code_spans(line: str):
     return [match.span() for match in CODE_SPAN.finditer(line)]
 
 
+def unknown_marker(name: str) -> MarkerError:
+    """The error for a marker name that is not registered, with the closest
+    known name when there is one (case and small typos)."""
+    namespace, _, short = name.lower().partition(":")
+    # Both halves must be close: the shared "release:" alone is no match.
+    scored = []
+    for known in MARKERS:
+        known_namespace, _, known_short = known.partition(":")
+        halves = [difflib.SequenceMatcher(None, namespace, known_namespace).ratio(),
+                  difflib.SequenceMatcher(None, short, known_short).ratio()]
+        if min(halves) >= 0.6:
+            scored.append((sum(halves), known))
+    if scored:
+        return MarkerError(f"unknown marker {name} (did you mean {max(scored)[1]}?)")
+    known = sorted(n for n in MARKERS if n.startswith(namespace + ":"))
+    if known:
+        return MarkerError(f"unknown marker {name} (known: {', '.join(known)})")
+    return MarkerError(f"unknown marker {name}"
+                       f" (markers start with {', '.join(n + ':' for n in NAMESPACES)})")
+
+
 def replace_markers(line: str, context: dict) -> str:
     spans = code_spans(line)
     for match in MARKER_LIKE.finditer(line):
-        if match.group(1) not in NAMESPACES and not any(a <= match.start() < b for a, b in spans):
-            raise MarkerError(f"unknown marker {match.group(1)}:{match.group(2)}"
-                              f" (markers start with {', '.join(n + ':' for n in NAMESPACES)})")
+        name = f"{match.group(1)}:{match.group(2)}"
+        if name not in MARKERS and not any(a <= match.start() < b for a, b in spans):
+            raise unknown_marker(name)
     pieces, last = [], 0
     for match in MARKER.finditer(line):
         start, end = match.span()
@@ -111,7 +152,7 @@ def replace_markers(line: str, context: dict) -> str:
         name = f"{match.group(1)}:{match.group(2)}"
         args = match.group(3).split()
         if name not in MARKERS:
-            raise MarkerError(f"unknown marker {name}")
+            raise unknown_marker(name)
         count, block, renderer = MARKERS[name]
         if len(args) != count:
             wanted = "no arguments" if count == 0 else f"{count} argument"
@@ -269,8 +310,11 @@ def render_install(context, name):
     check_downloadable(name)
     digest = download(context, name)["sha256"]
     base = site_base(context, "download:install")
+    # Short lines with a continuation: the whole command stays in view on a
+    # desktop; on a phone the checksum line wraps (see extra.css).
     return fence(f"curl -fLO {base}downloads/{name}\n"
-                 f'echo "{digest}  {name}" | sha256sum -c -', "sh")
+                 f'echo "{digest}  {name}" \\\n'
+                 "    | sha256sum -c -", "sh")
 
 
 @marker("download:verify", 1, block=True)
@@ -286,15 +330,17 @@ def render_verify(context, name):
         *(f"curl -fLO {base}downloads/{file}"
           for file in ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")),
         "gpg --dearmor < downloads-signing-key.asc > downloads-signing-key.gpg",
-        "gpgv --status-fd 1 --keyring ./downloads-signing-key.gpg SHA256SUMS.asc SHA256SUMS"
-        f' | grep "^\\[GNUPG:\\] VALIDSIG .* {fingerprint}$"',
+        # Continued lines, so the command stays in view on a desktop.
+        "gpgv --status-fd 1 --keyring ./downloads-signing-key.gpg \\\n"
+        "    SHA256SUMS.asc SHA256SUMS \\\n"
+        f'    | grep "^\\[GNUPG:\\] VALIDSIG .* {fingerprint}$"',
         f"awk '$2 == \"{name}\"' SHA256SUMS | sha256sum -c -",
     ])
     return (f"The checksum list `SHA256SUMS` is signed with the key `{fingerprint}`, "
             "pinned in the site's source (`mkdocs.yml`). Check the signature, then the "
             f"file against the signed list, in the directory that holds `{name}`:\n\n"
             + fence(commands, "sh") + "\n\n"
-            "The `gpgv` line prints a `VALIDSIG` line ending in that fingerprint when the "
+            "The `gpgv` command prints a `VALIDSIG` line ending in that fingerprint when the "
             f"signature is good, and nothing when it is not; the last line prints `{name}: OK`.")
 
 

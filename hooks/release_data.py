@@ -79,12 +79,13 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except DataError as error:
         raise PluginError(str(error)) from None
     try:
-        data = load_release_data(path, display_path(path, root))
+        data = load_release_data(path, display_path(path, root), today)
     except DataError as error:
         raise PluginError(f"Invalid release data: {error}") from None
     public = public_data(data, today)
     config.extra["_release_data"] = public
     warn_if_stale(public, today, display_path(path, root))
+    warn_if_overdue(data, today, display_path(path, root))
     return config
 
 
@@ -126,8 +127,13 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_release_data(path: Path, display: str) -> dict:
-    """Parse, shape-check and cross-check the data; raise DataError on any fault."""
+def load_release_data(path: Path, display: str, today: dt.date | None = None) -> dict:
+    """Parse, shape-check and cross-check the data; raise DataError on any fault.
+
+    `today` is the build date (default: build_date()): a release dated after
+    it must be marked `status: upcoming`."""
+    if today is None:
+        today = build_date()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -137,7 +143,7 @@ def load_release_data(path: Path, display: str) -> dict:
     if not problems:
         problems = schema_problems(data, path.parent / SCHEMA_NAME)
     if not problems:
-        problems = rule_problems(data)
+        problems = rule_problems(data, today)
     if problems:
         lines = [describe(problem, root, data, display) for problem in problems]
         raise DataError("\n  " + "\n  ".join(lines))
@@ -205,10 +211,23 @@ def schema_problems(data: dict, schema_path: Path) -> list:
             field = next(k for k in error.instance if k not in allowed)
             at += (field,)
             message = "unknown field"
+        elif error.validator in ("type", "pattern") \
+                and error.schema == schema.get("$defs", {}).get("date"):
+            message = f"{error.instance!r} is not a date: expected YYYY-MM-DD"
         elif error.validator == "type" and isinstance(error.instance, float):
             message += " (quote it: YAML reads 8.10 as the number 8.1)"
+        elif error.validator == "pattern":
+            message = pattern_message(error.instance, error.schema, schema)
         problems.append((at, field, message))
     return problems
+
+
+def pattern_message(value, subschema: dict, root: dict) -> str:
+    """Say what form was expected; a regular expression helps nobody."""
+    description = subschema.get("description")
+    if description:
+        return f"{value!r} does not have the expected form: {description}"
+    return f"{value!r} does not match {subschema['pattern']!r}"
 
 
 def conforms(value, schema: dict, root: dict) -> bool:
@@ -255,8 +274,9 @@ def conforms(value, schema: dict, root: dict) -> bool:
     return True
 
 
-def rule_problems(data: dict) -> list:
-    """Rules a schema cannot say: real dates, order, uniqueness, references."""
+def rule_problems(data: dict, today: dt.date) -> list:
+    """Rules a schema cannot say: real dates, order, uniqueness, references,
+    and no release dated after the build unless it is marked upcoming."""
     problems = []
     for at, field, value in walk_dates(data):
         try:
@@ -281,6 +301,10 @@ def rule_problems(data: dict) -> list:
         keys = major["gpg_keys"]
         if sum(key["status"] == "current" for key in keys) != 1:
             problems.append((at + ("gpg_keys",), "gpg_keys", "needs exactly one current key"))
+        for k, key in enumerate(keys):
+            if key["status"] == "current" and "url" not in key:
+                problems.append((at + ("gpg_keys", k), "url",
+                                 "the current key needs the url that serves it"))
         prints = [key["fingerprint"].upper() for key in keys]
         for k, fingerprint in enumerate(prints):
             if fingerprint in prints[:k]:
@@ -301,6 +325,11 @@ def rule_problems(data: dict) -> list:
                              f"major {major_number} is not listed under majors"))
             continue
         released = day(release["date"])
+        if released > today and release.get("status") != "upcoming":
+            problems.append((at + ("date",), "date",
+                             f"{release['date']} is after the build date ({today.isoformat()}); "
+                             "a release that is announced but not out yet needs "
+                             "'status: upcoming'"))
         if released > day(major["security_support_end"]):
             problems.append((at + ("date",), "date", f"released after major {major_number}'s "
                              f"end of life ({major['security_support_end']})"))
@@ -378,12 +407,18 @@ def version_key(version: str):
     return tuple(int(part) for part in version.split("."))
 
 
+def is_upcoming(release: dict) -> bool:
+    return release.get("status") == "upcoming"
+
+
 def public_data(data: dict, today: dt.date) -> dict:
-    """The data as published: sorted newest first, with build-time status."""
+    """The data as published, highest version first, with build-time status.
+    A major's `latest` is its highest release that is out (not upcoming)."""
     releases = sorted(data["releases"], key=lambda r: version_key(r["version"]), reverse=True)
     majors = []
     for major in sorted(data["majors"], key=lambda m: m["major"], reverse=True):
-        own = [r for r in releases if version_key(r["version"])[0] == major["major"]]
+        own = [r for r in releases if version_key(r["version"])[0] == major["major"]
+               and not is_upcoming(r)]
         status = lifecycle_status(major, today)
         majors.append({
             **major,
@@ -403,9 +438,23 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def warn_if_stale(public: dict, today: dt.date, display: str) -> None:
-    newest = max(public["releases"], key=lambda r: r["date"])
+    out = [r for r in public["releases"] if not is_upcoming(r)]
+    if not out:
+        return
+    newest = max(out, key=lambda r: r["date"])
     if add_months(dt.date.fromisoformat(newest["date"]), STALE_AFTER_MONTHS) < today:
         stale_log.warning(
             "%s: newest release %s is from %s, more than %d months before %s; "
             "add the releases published since", display, newest["version"],
             newest["date"], STALE_AFTER_MONTHS, today.isoformat())
+
+
+def warn_if_overdue(data: dict, today: dt.date, display: str) -> None:
+    """An upcoming release whose date has come: it is out (drop the status)
+    or it slipped (change the date). Pages keep showing it as announced."""
+    for release in data["releases"]:
+        if is_upcoming(release) and dt.date.fromisoformat(release["date"]) <= today:
+            stale_log.warning(
+                "%s: release %s is marked upcoming but its date %s is not after %s; "
+                "remove 'status: upcoming' once it is out, or correct the date",
+                display, release["version"], release["date"], today.isoformat())

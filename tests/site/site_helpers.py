@@ -10,6 +10,7 @@ exactly the code the real build runs.
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,14 @@ FAKE_SCRIPT = textwrap.dedent("""\
     [[ "${1:-}" == "--help" ]] && { usage; exit 0; }
     exit 2
     """)
+
+
+def mark_upcoming_after(text, day):
+    """The release data text with every release dated after `day` (ISO)
+    marked `status: upcoming`, as the data would have been on that day."""
+    def mark(match):
+        return match.group(0) + ("    status: upcoming\n" if match.group(1) > day else "")
+    return re.sub(r"^    date: ([0-9-]+)\n", mark, text, flags=re.M)
 
 
 def load_hook(name):

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from site_helpers import mark_upcoming_after
+
 
 def fenced_lines(hooks, text):
     return [in_code for _, _, in_code in hooks["markers"].scan_lines(text)]
@@ -69,6 +71,17 @@ def test_bad_marker_fails_the_build_naming_page_and_line(site, line, message):
     assert message in result.stderr, result.stderr
 
 
+def test_build_error_counts_lines_from_the_top_of_the_file(site):
+    """MkDocs hands hooks the page without its front matter; the error must
+    still name the line an editor shows."""
+    site.page("guide.md", "---\ndescription: >-\n  Two lines\n  of front matter.\n---\n\n"
+                          "# Guide\n\n<!-- Release:Latest 10 -->\n")
+    result = site.build()
+    assert result.returncode != 0
+    assert "docs/guide.md:9: unknown marker Release:Latest (did you mean release:latest?)" \
+        in result.stderr, result.stderr
+
+
 def test_values_with_markup_characters_are_escaped(site):
     data = site.data.read_text().replace("codename: Lavender Lion",
                                          "codename: 'Lion <b>&amp; \"cub\"</b>'")
@@ -129,6 +142,7 @@ def test_lifecycle_status_at_chosen_dates(hooks, day, expected):
     ("2000000000", "2033-05-18", ["Security fixes only", "End of life", "End of life"]),
 ])
 def test_lifecycle_table_uses_source_date_epoch(site, epoch, day, labels):
+    site.data.write_text(mark_upcoming_after(site.data.read_text(), day))
     site.page("index.md", "# Lifecycle\n\n<!-- release:lifecycle -->\n")
     result = site.build(env={"SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 0, result.stderr

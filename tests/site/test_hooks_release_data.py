@@ -36,6 +36,16 @@ def test_major_8_lists_a_current_and_a_previous_key(hooks):
     assert sorted(k["status"] for k in eight["gpg_keys"]) == ["current", "previous"]
 
 
+def test_major_8_key_switch_is_dated_as_announced():
+    """The AlmaLinux blog of 2023-12-20: packages and repodata signed with
+    the new 8.x key from 2024-01-12; the old key served until then."""
+    data = yaml.load((ROOT / "data" / "releases.yml").read_text(), Loader=yaml.BaseLoader)
+    keys = {k["status"]: k for k in next(m for m in data["majors"] if m["major"] == "8")["gpg_keys"]}
+    assert keys["current"]["since"] == "2024-01-12"
+    assert keys["previous"]["retired"] == "2024-01-12"
+    assert "url" not in keys["previous"], "no address serves the retired 8.x key any more"
+
+
 @pytest.mark.parametrize("day, months, expected", [
     ("2026-05-26", 7, "2026-12-26"),
     ("2025-07-31", 7, "2026-02-28"),

@@ -39,6 +39,8 @@ CASES = [
      "kernal:", "kernal", "release 9.5"),
     ("release-after-end-of-life", "date: 2024-05-28", "date: 2030-01-15",
      "date: 2030-01-15", "date", "release 8.10"),
+    ("release-after-the-build-date", "date: 2026-05-26\n    kernel: 6.12.0-211.7.3",
+     "date: 2034-05-26\n    kernel: 6.12.0-211.7.3", "date: 2034-05-26", "date", "release 10.2"),
     ("release-before-previous-minor", "date: 2024-11-18", "date: 2024-01-18",
      "date: 2024-01-18", "date", "release 9.5"),
     ("major-not-listed", 'version: "10.2"', 'version: "11.2"',
@@ -59,6 +61,9 @@ CASES = [
     ("key-url-not-https", "url: https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9",
      "url: http://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9",
      "url: http://", "url", "major 9 key 1"),
+    ("current-key-without-url",
+     "        url: https://repo.almalinux.org/almalinux/RPM-GPG-KEY-AlmaLinux-9\n", "",
+     "      - status: current\n        fingerprint: BF18", "url", "major 9 key 1"),
     ("top-level-typo", "\nreleases:\n", "\nrelease:\n", "\nrelease:\n", "release", "top level"),
 ]
 
