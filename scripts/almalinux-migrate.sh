@@ -531,9 +531,10 @@ make_keyring() {
 }
 
 # Checks the signature of every cached package not checked before against
-# the verified key; the good ones join VERIFIED_LIST. A bad one is deleted
-# from the cache, named, and the run stops (die: restore before the point of
-# no return, resume after it).
+# the verified key; the good ones join VERIFIED_LIST. If one is bad, the bad
+# ones are named, all new files leave the cache (nothing can install them)
+# and the run stops (die: restore before the point of no return, resume
+# after it).
 verify_new_packages() {
   local out bad line
   local -a lines files
@@ -1558,7 +1559,10 @@ load_resume() {
   BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
   CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
   undo_mirror_switch
-  [[ -f "${DNF_CONF}" ]] || write_dnf_conf
+  if [[ ! -f "${DNF_CONF}" ]]; then
+    mkdir -p -- "${REPOS_DIR}"
+    write_dnf_conf
+  fi
   if ((MIRROR_GIVEN == 1)) && [[ "${MIRROR}" != "${STATE[MIRROR]}" ]]; then
     switch_mirror
   fi
