@@ -271,3 +271,25 @@ def test_check_warns_when_the_mirror_serves_an_older_release(
     assert old.returncode == EXIT["OK"], str(old)   # a warning, not a blocker
     assert f"the mirror serves almalinux-release 9.0, {warning}" in old.stdout, str(old)
     assert warning in root.read("/var/log/check.log")
+
+
+def test_key_of_a_mirror_refused_on_resume_never_reaches_the_rpm_database(
+        make_root, script_args, simel_lab, bad_mirror):
+    root = make_root("centos-stream9")
+    root.inject_kill("dnf", match=" shell ", when="before")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.killed and state_of(root)["PONR"] == "1", str(first)
+    root.remove_faults()
+    other = "file:///srv/other-mirror"
+    second = root.run_script(*script_args(root, mirror_url=other),
+                             binds={"/srv/other-mirror": bad_mirror(wrong_key=True).path},
+                             timeout=MIGRATION_TIMEOUT)
+    assert second.returncode == EXIT["RESUME"], str(second)
+    assert f"checking {other} before using it" in second.output, str(second)
+    assert "refusing the AlmaLinux key" in second.output, str(second)
+    # Resumed without --mirror: the interrupted run's mirror and its
+    # verified key are back; the refused key is imported nowhere.
+    third = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert "going back to file:///srv/mirror's key and repositories" in third.output, str(third)
+    assert_migrated(root, simel_lab, third)
+    assert simel_lab.key("unknown").short_id not in root.imported_keys()
