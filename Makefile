@@ -1,8 +1,12 @@
 # The two commands a newcomer needs:
 #   make serve   build the site and serve it with live reload on 127.0.0.1:8000
 #   make test    run every test (CI runs exactly this through .ci/run)
-# Both set up what they need on first use: system packages, the virtualenv
-# from requirements.txt, and (for tests) the pinned npm packages.
+# Both set up what they need on first use: system packages, the virtualenv,
+# and (for tests) the pinned npm packages. The virtualenv gets only what the
+# site needs (requirements/site.txt) for serve and build, and the test set
+# (requirements/test.txt, which holds the site set too) for test. Both files
+# pin every package with its hashes, and pip installs them with
+# --require-hashes: a changed or substituted package file stops the install.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -11,11 +15,23 @@ SHELL := /bin/bash
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 SITE    ?= site
+# .installed: the test set is in; .installed-site: the site set is.
 STAMP   := $(VENV)/.installed
+SITE_STAMP := $(VENV)/.installed-site
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check --require-hashes
+# make lock: the lock files from the direct pins in requirements/*.in.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links
 
-# Material prints a banner about MkDocs 2.0 on every build; the pins above
-# already keep us on MkDocs 1.x, so the banner is noise here.
+# Material for MkDocs prints a six-line notice on every mkdocs run: its own
+# end of life (2027-05-05) and Zensical as its successor. The variable that
+# silences it is Material's, named after MkDocs 2.0. The plan for that date is
+# in docs/contributing.md (#platform); the notice on every build is noise.
+# With the test set installed, mkdocs-redirects also prints ProperDocs' notice
+# urging a switch to ProperDocs (our fallback, already built by the tests);
+# DISABLE_MKDOCS_2_WARNING is that notice's own switch.
 export NO_MKDOCS_2_WARNING := 1
+export DISABLE_MKDOCS_2_WARNING := true
 
 .PHONY: help serve build test bench lock clean system-site system-test node
 
@@ -31,26 +47,36 @@ system-site:
 system-test:
 	@bash scripts/dev/install-system-packages.sh test
 
-$(STAMP): requirements.txt
-	@echo "==> Creating virtualenv $(VENV) from requirements.txt"
-	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+$(PY):
+	@echo "==> Creating virtualenv $(VENV)"
+	@python3 -m venv $(VENV)
+
+$(SITE_STAMP): requirements/site.txt | $(PY)
+	@echo "==> Installing what the site needs (requirements/site.txt, hash-checked)"
+	@$(PIP_INSTALL) -r requirements/site.txt
 	@touch $@
 
+# The test set includes the site set, so it satisfies both stamps.
+$(STAMP): requirements/test.txt | $(PY)
+	@echo "==> Installing what the tests need (requirements/test.txt, hash-checked)"
+	@$(PIP_INSTALL) -r requirements/test.txt
+	@touch $@ $(SITE_STAMP)
+
+# --ignore-scripts: no package's install script runs on this machine.
 node_modules/.installed: package.json package-lock.json
 	@echo "==> Installing pinned npm packages (package-lock.json)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 node: node_modules/.installed
 
-serve: system-site $(STAMP)
+serve: system-site $(SITE_STAMP)
 	@echo "==> Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	@$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 # Build into a staging directory and swap it in only on success, so a failed
 # build (bad data, broken link in strict mode) never leaves a half-written site.
-build: system-site $(STAMP)
+build: system-site $(SITE_STAMP)
 	@rm -rf $(SITE).new
 	@$(VENV)/bin/mkdocs build --strict --site-dir $(SITE).new || { rm -rf $(SITE).new; echo "Build failed; $(SITE)/ left as it was." >&2; exit 1; }
 	@rm -rf $(SITE).old
@@ -66,11 +92,13 @@ test: system-test $(STAMP) node
 bench: system-test $(STAMP) node
 	@for b in tests/bench/bench_*.py; do echo "==> $$b"; $(PY) "$$b"; done
 
+# Keeps the versions already locked unless requirements/*.in asks for others
+# (pip-compile --upgrade-package NAME for one upgrade); asks the package index.
 lock: $(STAMP)
-	@$(PY) -m pip freeze --disable-pip-version-check | grep -v '^pip==' > requirements.lock.tmp
-	@{ sed -n '/^#/p' requirements.txt; cat requirements.lock.tmp; } > requirements.txt
-	@rm -f requirements.lock.tmp
-	@touch $(STAMP)
+	@echo "==> Locking requirements/site.in into requirements/site.txt"
+	@$(PIP_COMPILE) --output-file requirements/site.txt requirements/site.in
+	@echo "==> Locking requirements/test.in into requirements/test.txt"
+	@$(PIP_COMPILE) --output-file requirements/test.txt requirements/test.in
 
 clean:
 	rm -rf $(SITE) $(SITE).new $(SITE).old .pytest_cache

@@ -31,6 +31,8 @@ MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z-]*)\b")
 NAMESPACES = ("release", "download", "script")
 EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
+# Published next to them (download:link only); the last two only when signed.
+LINKABLE = DOWNLOADABLE + ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")
 
 # name -> (number of arguments, block marker?, renderer)
 MARKERS = {}
@@ -228,11 +230,19 @@ def render_keys(context):
 
 def download(context: dict, name: str) -> dict:
     state = context["config"].extra["_downloads"]
-    if name not in DOWNLOADABLE and name != "SHA256SUMS":
-        raise MarkerError(f"unknown download {name!r} (known: {', '.join(DOWNLOADABLE)})")
+    if name not in LINKABLE:
+        raise MarkerError(f"unknown download {name!r} (known: {', '.join(LINKABLE)})")
     if name not in state["files"]:
-        raise MarkerError(f"cannot publish {name}: {state['missing'][name]}")
+        why = state["missing"].get(name, "the downloads are unsigned (no signing key)")
+        raise MarkerError(f"cannot publish {name}: {why}")
     return state["files"][name]
+
+
+def site_base(context: dict, name: str) -> str:
+    site_url = context["config"].site_url
+    if not site_url:
+        raise MarkerError(f"{name} needs site_url in mkdocs.yml")
+    return site_url if site_url.endswith("/") else site_url + "/"
 
 
 def check_downloadable(name: str) -> None:
@@ -258,12 +268,34 @@ def render_sha256(context, name):
 def render_install(context, name):
     check_downloadable(name)
     digest = download(context, name)["sha256"]
-    site_url = context["config"].site_url
-    if not site_url:
-        raise MarkerError("download:install needs site_url in mkdocs.yml")
-    base = site_url if site_url.endswith("/") else site_url + "/"
+    base = site_base(context, "download:install")
     return fence(f"curl -fLO {base}downloads/{name}\n"
                  f'echo "{digest}  {name}" | sha256sum -c -', "sh")
+
+
+@marker("download:verify", 1, block=True)
+def render_verify(context, name):
+    """The signature check of SHA256SUMS and of name in it, or the unsigned notice."""
+    check_downloadable(name)
+    download(context, name)
+    fingerprint = context["config"].extra["_downloads"]["signing_key"]
+    if fingerprint is None:
+        return render("download-unsigned.html", name=name)
+    base = site_base(context, "download:verify")
+    commands = "\n".join([
+        *(f"curl -fLO {base}downloads/{file}"
+          for file in ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")),
+        "gpg --dearmor < downloads-signing-key.asc > downloads-signing-key.gpg",
+        "gpgv --status-fd 1 --keyring ./downloads-signing-key.gpg SHA256SUMS.asc SHA256SUMS"
+        f' | grep "^\\[GNUPG:\\] VALIDSIG .* {fingerprint}$"',
+        f"awk '$2 == \"{name}\"' SHA256SUMS | sha256sum -c -",
+    ])
+    return (f"The checksum list `SHA256SUMS` is signed with the key `{fingerprint}`, "
+            "pinned in the site's source (`mkdocs.yml`). Check the signature, then the "
+            f"file against the signed list, in the directory that holds `{name}`:\n\n"
+            + fence(commands, "sh") + "\n\n"
+            "The `gpgv` line prints a `VALIDSIG` line ending in that fingerprint when the "
+            f"signature is good, and nothing when it is not; the last line prints `{name}: OK`.")
 
 
 def script_state(context: dict) -> dict:

@@ -131,6 +131,17 @@ readonly MIN_FREE_ROOT_MB=1024
 readonly MIN_FREE_VAR_MB=1024
 readonly MIN_FREE_BOOT_MB=100
 
+# Downloads with curl (the key file, repository probes): seconds to connect,
+# seconds for a whole transfer, seconds under 1 byte/s before a stalled
+# mirror is given up (also the window in which a failed transfer is retried),
+# and the largest key file accepted (AlmaLinux's are about 3 KiB).
+readonly CURL_CONNECT_SECONDS=15
+readonly CURL_MAX_SECONDS=120
+readonly CURL_STALL_SECONDS=15
+readonly MAX_KEY_BYTES=262144
+# Bound for the repository metadata the preflight reads (repomd.xml, primary).
+readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
+
 readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
 # Module streams are remapped first: the swap's transaction already syncs.
 readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync bootloader finish)
@@ -140,6 +151,8 @@ CHECK_ONLY=0
 ASSUME_YES=0
 MIRROR=""
 MIRROR_GIVEN=0
+MIRROR_AUTH=""         # user:password from the --mirror URL (never in MIRROR, logs or state)
+ALLOW_HTTP=0
 CUSTOM_FPR=""
 LOG_FILE="${DEFAULT_LOG}"
 LOG_GIVEN=0
@@ -153,12 +166,12 @@ ARCH=""
 
 # Run-time.
 PHASE="start"          # start | pre | post: decides what a failure does
-CHECK_TMP=""
-KEY_TEXT=""
+CHECK_TMP=""           # preflight's scratch directory: the key file as downloaded
 BACKUP_DIR=""
 BACKUP_COMPLETE=0
 TEE_PID=""
 UNSAFE_START_NS=""
+LOCKED=0               # the work directory's lock is held (fd 9)
 SYNCED=0               # the swap transaction of this run also distro-synced
 RESUME_FROM=""
 declare -A STATE=()
@@ -201,10 +214,17 @@ Options:
                      repositories and what would change; change nothing.
                      Exit status 0 when ready.
   -y, --yes          Do not ask for confirmation.
-  --mirror URL       Use this AlmaLinux mirror (file://, http://, https://)
-                     laid out like the official tree:
+  --mirror URL       Use this AlmaLinux mirror (https://host/path or
+                     file:///absolute/path) laid out like the official tree:
                      URL/RPM-GPG-KEY-AlmaLinux-<major>, URL/<major>/BaseOS/<arch>/os/
                      (default: ${OFFICIAL_MIRROR}).
+                     https://user:password@host/path logs in: the password is
+                     never printed or logged, and kept only in a root-only file
+                     while the migration runs (the process list shows it).
+  --allow-insecure-http
+                     Also accept an http:// mirror. Anyone on the network path
+                     can then replay old repository metadata (old, vulnerable
+                     builds); the report and the log say so.
   --fingerprint FPR  Trust the key with this fingerprint instead of the pinned
                      AlmaLinux key (for a mirror signed with your own key).
   --log FILE         Write the whole transcript to FILE
@@ -293,7 +313,7 @@ on_signal() {
 
 cleanup() {
   if [[ -n "${CHECK_TMP}" && -d "${CHECK_TMP}" ]]; then
-    gpgconf --homedir "${CHECK_TMP}" --kill all >/dev/null 2>&1 || true
+    gpgconf --homedir "${CHECK_TMP}/gnupg" --kill all >/dev/null 2>&1 || true
     rm -rf -- "${CHECK_TMP}"
   fi
   if [[ -n "${TEE_PID}" ]]; then
@@ -314,11 +334,53 @@ state_load() {
       STEP | PONR | SOURCE_ID | SOURCE_NAME | MAJOR | ARCH | MIRROR | FINGERPRINT | \
         SOURCE_PKGS | TARGET_PKGS | BACKUP_DIR | UNSAFE_START | THIRD_PARTY | \
         SOURCE_REPO_FILES)
+        state_validate "${key}" "${value}"
         STATE["${key}"]="${value}"
         ;;
       *) ;;
     esac
   done <"${STATE_FILE}"
+  # A resume goes on with the saved mirror unless --mirror names another.
+  if [[ "${STATE[PONR]:-0}" == "1" && "${STATE[MIRROR]:-}" == http://* ]] &&
+    ((ALLOW_HTTP == 0 && MIRROR_GIVEN == 0)); then
+    bail "${EXIT_USAGE}" "the interrupted migration uses the plain-http mirror ${STATE[MIRROR]}: pass --allow-insecure-http again, or --mirror with an https:// or file:/// mirror."
+  fi
+}
+
+# Checks one value of the state file as strictly as the option or detection
+# it came from: it ends up in shell arithmetic (where a[$(cmd)] runs cmd),
+# command lines and repository files.
+state_validate() {
+  local key="$1"
+  local value="$2"
+  local ok=0 problem=""
+  local name='[A-Za-z0-9._+-]+'
+  local steps=" preflight done ${PRE_STEPS[*]} ${POST_STEPS[*]} "
+  case "${key}" in
+    STEP) [[ -n "${value}" && "${steps}" == *" ${value} "* ]] && ok=1 ;;
+    PONR) [[ "${value}" == [01] ]] && ok=1 ;;
+    SOURCE_ID) [[ -n "${value}" && " ${SUPPORTED_IDS} " == *" ${value} "* ]] && ok=1 ;;
+    MAJOR) [[ -n "${value}" && " ${SUPPORTED_MAJORS} " == *" ${value} "* ]] && ok=1 ;;
+    ARCH) [[ -n "${value}" && " ${SUPPORTED_ARCHES} " == *" ${value} "* ]] && ok=1 ;;
+    MIRROR)
+      if problem="$(mirror_problem "${value}")"; then
+        ok=0
+      elif [[ "${value}" =~ ^https?://[^/]*@ ]]; then
+        problem="credentials are never saved"
+      else
+        ok=1
+      fi
+      ;;
+    FINGERPRINT) [[ -z "${value}" || "${value}" =~ ^[0-9A-F]{40}$ ]] && ok=1 ;;
+    SOURCE_PKGS | TARGET_PKGS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
+    BACKUP_DIR) [[ -z "${value}" || "${value}" =~ ^${WORK_DIR}/backup-[0-9]{8}T[0-9]{6}Z$ ]] && ok=1 ;;
+    UNSAFE_START) [[ "${value}" =~ ^[0-9]*$ ]] && ok=1 ;;
+    SOURCE_NAME | THIRD_PARTY) [[ "${value}" != *[[:cntrl:]]* ]] && ok=1 ;;
+    SOURCE_REPO_FILES) [[ "${value}" =~ ^( */etc/yum\.repos\.d/[^/[:space:]]+\.repo)*\ *$ ]] && ok=1 ;;
+  esac
+  if ((ok == 0)); then
+    bail "${EXIT_BLOCKED}" "the state file ${STATE_FILE} is damaged: ${key} has an invalid value ($(printf '%q' "$(redact "${value}")")${problem:+: ${problem}}); nothing was run. Restore it from the log, or remove it if no migration was started. Nothing changed."
+  fi
 }
 
 state_save() {
@@ -347,20 +409,98 @@ sed_escape() {
   printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'
 }
 
-# Prints a URL's content (file:// read directly, http(s) with curl).
+# Decodes the %XX escapes of a URL's user name or password.
+url_decode() {
+  local value="${1//\\/\\\\}"
+  printf '%b' "${value//%/\\x}"
+}
+
+# The mirror as people see it: with its user name, never its password.
+mirror_shown() {
+  if [[ -n "${MIRROR_AUTH}" ]]; then
+    printf '%s://%s:***@%s' "${MIRROR%%://*}" "${MIRROR_AUTH%%:*}" "${MIRROR#*://}"
+  else
+    printf '%s' "${MIRROR}"
+  fi
+}
+
+# Prints the words given with the password of every user:password@ in a URL
+# replaced by ***.
+redact() {
+  printf '%s' "$*" | sed -E 's#(://[^/:@[:space:]]*):[^/@[:space:]]*@#\1:***@#g'
+}
+
+# curl's options: no ~/.curlrc (-q only works as the first argument), https
+# only (and http with --allow-insecure-http), on redirects too, and bounded in
+# time. A redirect never reaches a local file: file:// mirrors are read
+# directly, not through curl. Credentials come on stdin (curl_config), not on
+# the command line.
+curl_opts() {
+  local protos="=https"
+  if ((ALLOW_HTTP == 1)); then
+    protos+=",http"
+  fi
+  printf '%s\n' -q -fsSL --proto "${protos},file" --proto-redir "${protos}" \
+    --connect-timeout "${CURL_CONNECT_SECONDS}" --max-time "${CURL_MAX_SECONDS}" \
+    --speed-limit 1 --speed-time "${CURL_STALL_SECONDS}" \
+    --retry 2 --retry-max-time "${CURL_STALL_SECONDS}"
+  if [[ -n "${MIRROR_AUTH}" ]]; then
+    printf '%s\n' --config -
+  fi
+}
+
+# curl configuration read from stdin: the mirror's user and password.
+curl_config() {
+  local auth
+  [[ -n "${MIRROR_AUTH}" ]] || return 0
+  auth="$(url_decode "${MIRROR_AUTH}")"
+  auth="${auth//\\/\\\\}"
+  printf 'user = "%s"\n' "${auth//\"/\\\"}"
+}
+
+# Downloads a URL (file:// read directly, https/http with curl) into a file,
+# at most $3 bytes. On a failure it says, on stderr, which URL and why.
 fetch() {
   local url="$1"
+  local out="$2"
+  local max="$3"
+  local err="" rc=0 size
+  local -a opts
   case "${url}" in
-    file://*) cat -- "${url#file://}" ;;
-    *) curl -fsSL --connect-timeout 15 --retry 2 -- "${url}" ;;
+    file://*)
+      if [[ ! -f "${url#file://}" || ! -r "${url#file://}" ]]; then
+        printf 'cannot read %s: no such file\n' "${url}" >&2
+        return 1
+      fi
+      head -c "$((max + 1))" -- "${url#file://}" >"${out}" || rc=$?
+      ;;
+    *)
+      mapfile -t opts < <(curl_opts)
+      err="$({ curl "${opts[@]}" --max-filesize "${max}" -- "${url}" < <(curl_config) |
+        head -c "$((max + 1))" >"${out}"; } 2>&1)" || rc=$?
+      ;;
   esac
+  size="$(stat -c %s -- "${out}" 2>/dev/null || printf 0)"
+  if ((size > max)); then
+    printf 'cannot download %s: larger than %s bytes, not a key file\n' "${url}" "${max}" >&2
+    return 1
+  fi
+  if ((rc != 0)); then
+    err="${err//$'\n'/ }"
+    printf 'cannot download %s: %s\n' "${url}" "${err:-exit status ${rc}}" >&2
+    return 1
+  fi
 }
 
 url_exists() {
   local url="$1"
+  local -a opts
   case "${url}" in
     file://*) [[ -r "${url#file://}" ]] ;;
-    *) curl -fsSL --connect-timeout 15 -o /dev/null -- "${url}" 2>/dev/null ;;
+    *)
+      mapfile -t opts < <(curl_opts)
+      curl "${opts[@]}" -o /dev/null -- "${url}" < <(curl_config) 2>/dev/null
+      ;;
   esac
 }
 
@@ -376,11 +516,17 @@ free_mb() {
   df -Pk -- "$1" 2>/dev/null | awk 'NR == 2 { printf "%d", $4 / 1024 }'
 }
 
-# Prints the fingerprints of the primary keys in an armoured key block (stdin).
+# gpg on a throwaway home: no gpg.conf, no agent, nothing of the host's keys.
+gpg_tmp() {
+  local home="$1"
+  shift
+  gpg --batch --no-options --no-autostart --homedir "${home}" "$@"
+}
+
+# Prints the fingerprints of the primary keys in a GnuPG home.
 key_fingerprints() {
   local home="$1"
-  gpg --batch --no-options --no-autostart --homedir "${home}" --with-colons \
-    --import-options show-only --import 2>/dev/null |
+  gpg_tmp "${home}" --with-colons --list-keys 2>/dev/null |
     awk -F: '/^pub:/ { want = 1; next } /^fpr:/ && want { print $10; want = 0 }'
 }
 
@@ -398,27 +544,74 @@ accepted_fingerprints() {
   esac
 }
 
-# Checks a key block against the accepted fingerprints; prints a reason and
-# fails when it does not match.
+# Checks a downloaded key file: imported into the empty GnuPG home $2, it
+# must hold only accepted primary keys, and each subkey in the file must carry
+# a valid binding signature from its primary key. gpg silently drops a subkey
+# without one, so the file's raw packets are counted against what was
+# imported (an older rpm would trust a subkey someone appended). Prints a
+# reason and fails when the file is refused; on success the home holds the
+# accepted key(s), to be exported clean.
 key_matches() {
-  local text="$1"
+  local file="$1"
   local home="$2"
-  local fprs fpr accepted found=0
-  fprs="$(key_fingerprints "${home}" <<<"${text}")" || true
+  local packets other fprs fpr accepted raw_primary raw_subkeys bound
   accepted=" $(accepted_fingerprints | paste -sd' ' -) "
-  if [[ -z "${fprs}" ]]; then
+  if ! packets="$(gpg_tmp "${home}" --list-packets -- "${file}" 2>/dev/null | grep '^:')" ||
+    [[ -z "${packets}" ]]; then
     printf 'no OpenPGP public key in %s\n' "$(key_url)"
     return 1
   fi
+  other="$(grep -v -e '^:public key packet:' -e '^:public sub key packet:' \
+    -e '^:user ID packet:' -e '^:signature packet:' -e '^:attribute packet:' <<<"${packets}" |
+    sed -e 's/:$//' -e 's/^://' | sort -u | paste -sd',' -)" || true
+  if [[ -n "${other}" ]]; then
+    printf '%s holds more than public keys (%s)\n' "$(key_url)" "${other}"
+    return 1
+  fi
+  raw_primary="$(grep -c '^:public key packet:' <<<"${packets}")" || true
+  raw_subkeys="$(grep -c '^:public sub key packet:' <<<"${packets}")" || true
+  if ! gpg_tmp "${home}" --import -- "${file}" >/dev/null 2>&1; then
+    printf 'gpg cannot import the key file %s\n' "$(key_url)"
+    return 1
+  fi
+  fprs="$(key_fingerprints "${home}")" || true
   while read -r fpr; do
-    if [[ -n "${fpr}" && "${accepted}" == *" ${fpr} "* ]]; then
-      found=1
-    else
-      printf 'key %s is not the trusted key (expected%s)\n' "${fpr}" "${accepted% }"
+    if [[ -z "${fpr}" || "${accepted}" != *" ${fpr} "* ]]; then
+      printf '%s holds key %s, which is not the trusted key (trusted:%s)\n' \
+        "$(key_url)" "${fpr:-?}" "${accepted% }"
       return 1
     fi
   done <<<"${fprs}"
-  ((found == 1))
+  if [[ -z "${fprs}" ]] || (($(wc -l <<<"${fprs}") != raw_primary)); then
+    printf '%s holds %s primary key(s), of which gpg imported %s\n' \
+      "$(key_url)" "${raw_primary}" "$(grep -c . <<<"${fprs}" || true)"
+    return 1
+  fi
+  # A subkey counts once, when one of its signatures is a good (!) subkey
+  # binding (class 18) made by the primary key it is listed under.
+  bound="$(gpg_tmp "${home}" --with-colons --check-signatures 2>/dev/null | awk -F: '
+    /^pub:/ { primary = $5; in_sub = 0; next }
+    /^sub:/ { in_sub = 1; counted = 0; next }
+    /^sig:/ && in_sub && !counted && $2 == "!" && $11 ~ /^18/ && $5 == primary { n++; counted = 1 }
+    END { print n + 0 }')"
+  if ((bound != raw_subkeys)); then
+    printf '%s holds %s subkey(s), %s of them bound to the trusted key by a valid signature: a subkey without one was added by someone else\n' \
+      "$(key_url)" "${raw_subkeys}" "${bound}"
+    return 1
+  fi
+}
+
+# What to do about a refused key. A key from the official mirror that is not
+# the pinned one is never to be trusted by hand, so --fingerprint is only
+# suggested for a mirror of one's own.
+key_refusal_hint() {
+  if [[ "${MIRROR}" == "${OFFICIAL_MIRROR}" ]]; then
+    printf 'The official AlmaLinux mirror never serves another key: something between this host and it (a proxy, DNS, a captive portal) may be tampering with the download. Do not override this; find the cause, then re-run.'
+  elif [[ -n "${CUSTOM_FPR}" ]]; then
+    printf 'The mirror'"'"'s key file must hold only the key given with --fingerprint (and its bound subkeys): check the key file published on the mirror.'
+  else
+    printf 'Use a mirror of the official AlmaLinux tree. If your organisation signs this mirror with its own key, pass --fingerprint with that key'"'"'s fingerprint as your organisation publishes it, never one copied from this message.'
+  fi
 }
 
 key_url() {
@@ -618,6 +811,7 @@ parse_args() {
     case "$1" in
       --check) CHECK_ONLY=1 ;;
       -y | --yes) ASSUME_YES=1 ;;
+      --allow-insecure-http) ALLOW_HTTP=1 ;;
       --mirror | --fingerprint | --log)
         (($# >= 2)) || bail "${EXIT_USAGE}" "$1 needs an argument (see --help)"
         set_option "$1" "$2"
@@ -636,16 +830,56 @@ parse_args() {
     esac
     shift
   done
+  if [[ "${MIRROR}" == http://* ]] && ((ALLOW_HTTP == 0)); then
+    bail "${EXIT_USAGE}" "--mirror $(mirror_shown) is plain http: anyone on the network path could serve old repository metadata. Use https:// or file:///, or pass --allow-insecure-http to accept the risk."
+  fi
 }
 
+# Checks a mirror URL (from --mirror or the state file); prints what is wrong
+# and fails. Whitespace or a control character would end up as lines of their
+# own in the repository files.
+mirror_problem() {
+  local url="$1"
+  if [[ "${url}" == *[[:space:][:cntrl:]]* ]]; then
+    printf 'contains whitespace or a control character'
+    return 0
+  fi
+  case "${url}" in
+    file:///?*) return 1 ;;
+    file://*)
+      printf 'a file:// mirror must be an absolute path: file:///path'
+      return 0
+      ;;
+    https://?* | http://?*)
+      if [[ "${url}" =~ ^https?://[^/]*@ && ! "${url}" =~ ^https?://[^/:@]+:[^/@]+@[^/@]+ ]]; then
+        printf 'credentials must be given as user:password@host'
+        return 0
+      fi
+      return 1
+      ;;
+  esac
+  printf 'must be an https:// or file:/// URL'
+}
+
+# Sets one option's global (MIRROR, MIRROR_AUTH, CUSTOM_FPR, LOG_FILE, ...).
 set_option() {
   local name="$1"
   local value="$2"
+  local problem
   case "${name}" in
     --mirror)
-      [[ "${value}" =~ ^(file|https?)://.+ ]] ||
-        bail "${EXIT_USAGE}" "--mirror must be a file://, http:// or https:// URL, got '${value}'"
+      if problem="$(mirror_problem "${value}")"; then
+        bail "${EXIT_USAGE}" "--mirror $(printf '%q' "$(redact "${value}")"): ${problem}"
+      fi
       MIRROR="${value%/}"
+      # The credentials are kept apart: MIRROR is what gets printed, logged
+      # and saved.
+      if [[ "${MIRROR}" =~ ^(https?)://([^/@]+)@(.+)$ ]]; then
+        MIRROR_AUTH="${BASH_REMATCH[2]}"
+        MIRROR="${BASH_REMATCH[1]}://${BASH_REMATCH[3]}"
+        [[ "$(url_decode "${MIRROR_AUTH}")" != *[[:cntrl:]]* ]] ||
+          bail "${EXIT_USAGE}" "--mirror: the user name or password holds a control character"
+      fi
       MIRROR_GIVEN=1
       ;;
     --fingerprint)
@@ -750,7 +984,8 @@ check_root() {
 
 check_commands() {
   local cmd
-  local -a needed=(rpm rpmkeys dnf gpg awk sed grep sort df sync mktemp cp mv find tee paste)
+  local -a needed=(rpm rpmkeys dnf gpg awk sed grep sort df sync mktemp cp mv find tee paste
+    flock stat head)
   [[ "${MIRROR}" == http* ]] && needed+=(curl)
   for cmd in "${needed[@]}"; do
     command -v "${cmd}" >/dev/null || BLOCKERS+=("required command missing: ${cmd}")
@@ -830,25 +1065,31 @@ check_releasever_pin() {
 # The almalinux-release version in the mirror's BaseOS metadata (empty when
 # it cannot be read: the other checks report an unreachable mirror).
 mirror_release_version() {
-  local base href
-  local -a unpack
+  local base href="" tmp
+  local -a unpack=()
   base="$(repo_url BaseOS)"
-  href="$(fetch "${base}repodata/repomd.xml" 2>/dev/null |
-    awk '/<data type="primary">/ { p = 1 }
-         p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }')" || true
+  tmp="$(mktemp -d)" || return 0
+  if fetch "${base}repodata/repomd.xml" "${tmp}/repomd.xml" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    href="$(awk '/<data type="primary">/ { p = 1 }
+      p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }' \
+      "${tmp}/repomd.xml")" || href=""
+  fi
   case "${href}" in
     *.gz) unpack=(gzip -dc) ;;
     *.xz) unpack=(xz -dc) ;;
     *.zst) unpack=(zstd -dc) ;;
     *.bz2) unpack=(bzip2 -dc) ;;
     *.xml) unpack=(cat) ;;
-    *) return 0 ;;
+    *) ;;
   esac
-  command -v "${unpack[0]}" >/dev/null || return 0
-  fetch "${base}${href}" 2>/dev/null | "${unpack[@]}" 2>/dev/null |
-    awk '/<name>almalinux-release<\/name>/ { want = 1; next }
-         want && /<version / { match($0, /ver="[^"]*"/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' |
-    sort -V | tail -n1 || true
+  if ((${#unpack[@]} > 0)) && command -v "${unpack[0]}" >/dev/null &&
+    fetch "${base}${href}" "${tmp}/primary" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    "${unpack[@]}" <"${tmp}/primary" 2>/dev/null |
+      awk '/<name>almalinux-release<\/name>/ { want = 1; next }
+        want && /<version / { match($0, /ver="[^"]*"/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' |
+      sort -V | tail -n1 || true
+  fi
+  rm -rf -- "${tmp}"
 }
 
 check_mirror_release() {
@@ -859,10 +1100,21 @@ check_mirror_release() {
   fi
 }
 
+# Adds to BLOCKERS and WARNINGS; sets CHECK_TMP (the downloaded key file,
+# which step_fetch_key takes over).
 check_mirror_and_key() {
   local reason
-  if ! KEY_TEXT="$(fetch "$(key_url)" 2>/dev/null)" || [[ -z "${KEY_TEXT}" ]]; then
-    BLOCKERS+=("AlmaLinux mirror unreachable: cannot download $(key_url)")
+  if [[ "${MIRROR}" == http://* ]]; then
+    WARNINGS+=("INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata and hold this system at old, vulnerable builds")
+  fi
+  if [[ -n "${MIRROR_AUTH}" ]]; then
+    WARNINGS+=("the mirror's user name and password are used for the migration only: the system's repository files will point at ${MIRROR} without them (add username= and password= to them yourself, mode 0600, if the system keeps using this mirror)")
+  fi
+  CHECK_TMP="$(mktemp -d)"
+  mkdir -m 0700 -- "${CHECK_TMP}/gnupg"
+  if ! reason="$(fetch "$(key_url)" "${CHECK_TMP}/key" "${MAX_KEY_BYTES}" 2>&1)" ||
+    [[ ! -s "${CHECK_TMP}/key" ]]; then
+    BLOCKERS+=("AlmaLinux mirror unreachable: ${reason:-$(key_url) is empty}")
     return
   fi
   if ! url_exists "$(repo_url BaseOS)repodata/repomd.xml"; then
@@ -874,9 +1126,8 @@ check_mirror_and_key() {
   if ! command -v gpg >/dev/null; then
     return
   fi
-  CHECK_TMP="$(mktemp -d)"
-  if ! reason="$(key_matches "${KEY_TEXT}" "${CHECK_TMP}")"; then
-    BLOCKERS+=("untrusted AlmaLinux key: ${reason}")
+  if ! reason="$(key_matches "${CHECK_TMP}/key" "${CHECK_TMP}/gnupg")"; then
+    BLOCKERS+=("untrusted AlmaLinux key: ${reason}. $(key_refusal_hint)")
   fi
 }
 
@@ -911,7 +1162,7 @@ print_report() {
   printf '\n== AlmaLinux migration preflight ==\n'
   printf 'System:       %s %s (ID=%s), %s\n' "${OS_NAME}" "${OS_VERSION}" "${OS_ID}" "${ARCH}"
   printf 'Target:       AlmaLinux %s\n' "${MAJOR}"
-  printf 'Mirror:       %s\n' "${MIRROR}"
+  printf 'Mirror:       %s\n' "$(mirror_shown)"
   printf 'Trusted key:  %s\n' "$(accepted_fingerprints | paste -sd' ' -)"
   printf '\nBlockers (%d):\n' "${#BLOCKERS[@]}"
   for item in "${BLOCKERS[@]}"; do printf '  - %s\n' "${item}"; done
@@ -939,27 +1190,82 @@ print_report() {
 #######################################
 # Logging and the work directory (real runs only).
 #######################################
+# Opens the log (fd 8) for appending: created mode 0600, and only a plain
+# file of our own with a single link, never through a symlink (someone
+# could point it at a file root must not append to).
+open_log() {
+  local dir
+  dir="$(dirname -- "${LOG_FILE}")"
+  mkdir -p -- "${dir}"
+  if [[ -L "${LOG_FILE}" ]]; then
+    bail "${EXIT_BLOCKED}" "the log ${LOG_FILE} is a symbolic link: refusing to write through it. Remove it or choose another --log. Nothing changed."
+  fi
+  if [[ ! -e "${LOG_FILE}" ]]; then
+    # noclobber: the file is created here (O_EXCL), not found.
+    (
+      umask 077
+      set -o noclobber
+      : >"${LOG_FILE}"
+    ) 2>/dev/null || bail "${EXIT_BLOCKED}" "cannot create the log ${LOG_FILE}. Nothing changed."
+  fi
+  if [[ -L "${LOG_FILE}" || ! -f "${LOG_FILE}" || ! -O "${LOG_FILE}" ]] ||
+    [[ "$(stat -c %h -- "${LOG_FILE}")" != 1 ]]; then
+    bail "${EXIT_BLOCKED}" "the log ${LOG_FILE} is not a plain file of this user's with one link: refusing to write to it. Nothing changed."
+  fi
+  exec 8>>"${LOG_FILE}"
+  # Swapped for a link since the check: the opened file is another one.
+  if [[ -L "${LOG_FILE}" || ! /dev/fd/8 -ef "${LOG_FILE}" ]]; then
+    exec 8>&-
+    bail "${EXIT_BLOCKED}" "the log ${LOG_FILE} changed while it was opened: refusing to write to it. Nothing changed."
+  fi
+  chmod 0600 -- "${LOG_FILE}"
+}
+
 start_logging() {
-  mkdir -p -- "$(dirname -- "${LOG_FILE}")"
+  open_log
   # Ctrl-C and a dropped SSH session signal the whole process group: tee
   # ignores them and ends when the script closes its output, so die's restore
   # and last words still reach the log (a dead tee would kill the script
-  # with SIGPIPE at its next message, before restoring anything).
+  # with SIGPIPE at its next message, before restoring anything). tee writes
+  # to the file opened above, not to its name.
   exec > >(
     trap '' INT HUP TERM
-    exec tee -a -- "${LOG_FILE}"
+    exec tee -a /dev/fd/8
   ) 2>&1
   TEE_PID="$!"
-  log "${SCRIPT_NAME} ${VERSION} started: $*"
+  exec 8>&-
+  log "${SCRIPT_NAME} ${VERSION} started: $(redact "$@")"
+  if [[ "${MIRROR}" == http://* ]]; then
+    warn "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata"
+  fi
 }
 
 open_work_dir() {
   mkdir -p -- "${WORK_DIR}"
   chmod 0700 "${WORK_DIR}"
-  exec 9>"${LOCK_FILE}"
-  if command -v flock >/dev/null && ! flock -n 9; then
-    bail "${EXIT_BLOCKED}" "another ${SCRIPT_NAME} is running (lock ${LOCK_FILE}). Nothing changed."
+  lock_work_dir
+}
+
+# Takes the work directory's lock (fd 9), once, before the state file is
+# read; --check only waits on an existing lock file, it creates none. Sets
+# LOCKED.
+lock_work_dir() {
+  ((LOCKED == 0)) || return 0
+  [[ -d "${WORK_DIR}" ]] || return 0
+  if ! command -v flock >/dev/null; then
+    # --check reports it as a blocker.
+    ((CHECK_ONLY == 1)) && return 0
+    bail "${EXIT_BLOCKED}" "required command missing: flock (it keeps two runs apart). Nothing changed."
   fi
+  if ((CHECK_ONLY == 1)) || ((EUID != 0)); then
+    [[ -r "${LOCK_FILE}" ]] || return 0
+    exec 9<"${LOCK_FILE}"
+  else
+    exec 9>>"${LOCK_FILE}"
+  fi
+  flock -n 9 ||
+    bail "${EXIT_BLOCKED}" "another ${SCRIPT_NAME} is running (lock ${LOCK_FILE}). Nothing changed."
+  LOCKED=1
 }
 
 discard_work() {
@@ -970,30 +1276,58 @@ discard_work() {
 #######################################
 # Steps before the point of no return.
 #######################################
-step_fetch_key() {
-  [[ -n "${KEY_TEXT}" ]] || KEY_TEXT="$(fetch "$(key_url)")" ||
-    die "cannot download the AlmaLinux key from $(key_url)" "Check the mirror and the network."
-  printf '%s\n' "${KEY_TEXT}" >"$(key_file).tmp"
-  mv -f -- "$(key_file).tmp" "$(key_file)"
-  log "AlmaLinux key saved to $(key_file)"
+# Where the mirror's key file waits for step_verify_key (never given to rpm).
+key_download() {
+  printf '%s/key-download' "${WORK_DIR}"
 }
 
+step_fetch_key() {
+  local reason
+  # An export left by an earlier run must not stand in for this mirror's key.
+  rm -f -- "$(key_file)"
+  # The file preflight checked is the one verified and used.
+  if [[ -n "${CHECK_TMP}" && -s "${CHECK_TMP}/key" ]]; then
+    cp -f -- "${CHECK_TMP}/key" "$(key_download)"
+  elif ! reason="$(fetch "$(key_url)" "$(key_download)" "${MAX_KEY_BYTES}" 2>&1)"; then
+    die "cannot download the AlmaLinux key: ${reason}" "Check the mirror and the network."
+  fi
+  log "AlmaLinux key downloaded from $(key_url) (verified next)"
+}
+
+# Checks the downloaded key file and writes to key_file() only a minimal,
+# clean export of the accepted key: rpm never sees the mirror's file.
 step_verify_key() {
   local reason home="${WORK_DIR}/gnupg"
+  local -a fprs
   rm -rf -- "${home}"
   mkdir -m 0700 -- "${home}"
-  if ! reason="$(key_matches "$(cat -- "$(key_file)")" "${home}")"; then
+  if ! reason="$(key_matches "$(key_download)" "${home}")"; then
     gpgconf --homedir "${home}" --kill all >/dev/null 2>&1 || true
-    rm -rf -- "${home}"
-    die "refusing the AlmaLinux key: ${reason}" \
-      "Use the official mirror, or --fingerprint with the key your organisation signs with."
+    rm -rf -- "${home}" "$(key_download)"
+    die "refusing the AlmaLinux key: ${reason}" "$(key_refusal_hint)"
   fi
+  mapfile -t fprs < <(key_fingerprints "${home}")
+  if ! gpg_tmp "${home}" --export-options export-minimal,export-clean --armor \
+    --export "${fprs[@]}" >"$(key_file).tmp" || [[ ! -s "$(key_file).tmp" ]]; then
+    die "cannot export the verified AlmaLinux key from ${home}"
+  fi
+  mv -f -- "$(key_file).tmp" "$(key_file)"
+  rm -f -- "$(key_download)"
   gpgconf --homedir "${home}" --kill all >/dev/null 2>&1 || true
   rm -rf -- "${home}"
   if [[ -n "${CUSTOM_FPR}" ]]; then
     warn "TRUSTING THE KEY GIVEN WITH --fingerprint ${CUSTOM_FPR}, NOT THE PINNED ALMALINUX KEY"
   fi
   log "key fingerprint verified: $(accepted_fingerprints | paste -sd' ' -)"
+}
+
+# The mirror's user name and password as dnf repository options (nothing
+# without them): dnf must not find them in the baseurl, which it prints.
+repo_credentials() {
+  [[ -n "${MIRROR_AUTH}" ]] || return 0
+  printf '# the mirror'"'"'s credentials: this file is readable by root only (mode 0600)\n'
+  printf 'username=%s\npassword=%s\n' "$(url_decode "${MIRROR_AUTH%%:*}")" \
+    "$(url_decode "${MIRROR_AUTH#*:}")"
 }
 
 # One repository section; $3 is 1 when the mirror signs its repomd.xml.
@@ -1009,6 +1343,7 @@ enabled=1
 gpgcheck=1
 repo_gpgcheck=${signed}
 gpgkey=file://$(key_file)
+$(repo_credentials)
 metadata_expire=-1
 skip_if_unavailable=False
 
@@ -1047,6 +1382,7 @@ step_prepare_repos() {
   local -a repos=(baseos:BaseOS appstream:AppStream)
   rm -rf -- "${REPOS_DIR}"
   mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
+  install -m 0600 /dev/null "${REPOS_DIR}/almalinux-migrate.repo"
   write_dnf_conf
   if ((MAJOR == 8)); then repos+=(powertools:PowerTools); else repos+=(crb:CRB); fi
   repos+=(extras:extras)
@@ -1713,6 +2049,10 @@ main() {
   trap cleanup EXIT
   if ((CHECK_ONLY == 1 && LOG_GIVEN == 1)); then
     start_logging "$@"
+  fi
+  # Only root can read the state file; the lock comes before reading it.
+  if ((EUID == 0)); then
+    lock_work_dir
   fi
   state_load
   if [[ "${STATE[PONR]:-0}" == "1" && "${STATE[STEP]:-}" != "done" ]]; then

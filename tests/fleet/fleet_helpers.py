@@ -24,7 +24,7 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 def ansible_tool(name):
     path = BIN / name
     if not path.exists():
-        pytest.fail(f"{name} is not installed next to {sys.executable}; run: make test (installs requirements.txt)")
+        pytest.fail(f"{name} is not installed next to {sys.executable}; run: make test (installs requirements/test.txt)")
     return path
 
 

@@ -7,6 +7,7 @@ pinned AlmaLinux key fingerprints equal data/releases.yml.
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -57,8 +58,8 @@ def test_help_works_without_root_and_shows_usage_and_every_option():
     result = run_script("--help", as_nobody=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: almalinux-migrate.sh")
-    for option in ("--check", "-y, --yes", "--mirror URL", "--fingerprint FPR",
-                   "--log FILE", "--version", "--help"):
+    for option in ("--check", "-y, --yes", "--mirror URL", "--allow-insecure-http",
+                   "--fingerprint FPR", "--log FILE", "--version", "--help"):
         assert option in result.stdout
 
 
@@ -80,6 +81,64 @@ def test_bad_arguments_are_usage_errors(args):
     result = run_script(*args, as_nobody=True)
     assert result.returncode == declared_exit_codes()["USAGE"][0], result
     assert "ERROR" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--mirror", "http://mirror.example.invalid/almalinux", "--check"],
+    ["--check", "--mirror=http://mirror.example.invalid/almalinux"],
+], ids=["option-then-check", "check-then-option"])
+def test_plain_http_mirror_is_a_usage_error_naming_the_option_that_allows_it(args):
+    result = run_script(*args, as_nobody=True)
+    assert result.returncode == declared_exit_codes()["USAGE"][0], result
+    assert "--allow-insecure-http" in result.stderr
+    assert "plain http" in result.stderr
+
+
+@pytest.mark.parametrize("url,problem", [
+    ("https://mirror.example.invalid/alma\n[evil]\nbaseurl=https://evil.invalid/",
+     "whitespace or a control character"),
+    ("https://mirror.example.invalid/alma linux", "whitespace or a control character"),
+    ("https://mirror.example.invalid/alma\tlinux", "whitespace or a control character"),
+    ("https://mirror.example.invalid/alma\x1b[2J", "whitespace or a control character"),
+    ("file://srv/mirror", "absolute path"),
+    ("file://", "absolute path"),
+    ("https://user@mirror.example.invalid/alma", "user:password@host"),
+], ids=["newline-injects-a-repo-section", "space", "tab", "escape-sequence",
+        "relative-file-url", "empty-file-url", "user-without-password"])
+def test_mirror_with_injected_characters_or_a_relative_path_is_refused(url, problem):
+    result = run_script("--check", "--mirror", url.encode().decode("unicode_escape"),
+                        as_nobody=True)
+    assert result.returncode == declared_exit_codes()["USAGE"][0], result
+    assert problem in result.stderr
+    assert "\n[evil]" not in result.stderr   # the value is shown quoted, on one line
+
+
+def test_password_in_a_refused_mirror_url_is_not_echoed():
+    result = run_script("--check", "--mirror", "http://user:s3cret@mirror.example.invalid/a",
+                        as_nobody=True)
+    assert result.returncode == declared_exit_codes()["USAGE"][0], result
+    assert "s3cret" not in result.stderr + result.stdout
+    assert "http://user:***@mirror.example.invalid/a" in result.stderr
+
+
+def script_function(name, **variables):
+    """Output of one of the script's functions, the script's other code not run."""
+    body = SCRIPT.read_text().replace('\nmain "$@"\n', "\n")
+    assigns = "".join(f"{k}={shlex.quote(v)}\n" for k, v in variables.items())
+    result = subprocess.run(["bash", "-c", f"{body}\n{assigns}{name}"], capture_output=True,
+                            text=True, timeout=30, cwd="/")
+    assert result.returncode == 0, result
+    return result.stdout
+
+
+def test_refused_key_from_the_official_mirror_never_suggests_fingerprint():
+    official = re.search(r'^readonly OFFICIAL_MIRROR="([^"]+)"$', SCRIPT.read_text(),
+                         re.M).group(1)
+    for custom in ("", "0" * 40):
+        hint = script_function("key_refusal_hint", MIRROR=official, CUSTOM_FPR=custom)
+        assert "--fingerprint" not in hint and "Do not override" in hint, hint
+    hint = script_function("key_refusal_hint", MIRROR="https://mirror.example.invalid/a")
+    assert "--fingerprint" in hint and "never one copied from this message" in hint
 
 
 def test_pinned_fingerprints_equal_the_release_data():

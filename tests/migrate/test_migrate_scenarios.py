@@ -282,7 +282,8 @@ def test_mirror_lost_mid_download_restores_the_system(make_root, script_args, ht
     # Learn, on a first root, after how many requests packages are fetched.
     probe = make_root("centos8")
     server = http_mirror()
-    result = probe.run_script(*script_args(probe, mirror_url=server.url),
+    result = probe.run_script("--allow-insecure-http",
+                              *script_args(probe, mirror_url=server.url),
                               timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["OK"], str(result)
     first_package = next(i for i, path in enumerate(server.requests) if path.endswith(".rpm"))
@@ -291,7 +292,7 @@ def test_mirror_lost_mid_download_restores_the_system(make_root, script_args, ht
     before = snapshot(root)
     server = http_mirror()
     server.fail_after(first_package + 1)   # one package arrives, then the mirror is gone
-    result = root.run_script(*script_args(root, mirror_url=server.url),
+    result = root.run_script("--allow-insecure-http", *script_args(root, mirror_url=server.url),
                              timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["RESTORED"], str(result)
     assert any(path.endswith(".rpm") for path in server.dropped), server.requests

@@ -472,3 +472,21 @@ def test_host_rpm_database_is_untouched(simel_lab, make_root, host_rpmdb_before)
     root.packages()
     root.run(["rpm", "-qa"])
     assert host_rpmdb_state() == host_rpmdb_before
+
+
+def test_http_mirror_can_stall_redirect_and_record_logins(make_root, http_mirror):
+    root = make_root("centos8")
+    server = http_mirror()
+    server.redirects["/moved"] = "/RPM-GPG-KEY-AlmaLinux-8"
+    moved = root.run(["curl", "-fsSL", "-u", "u:p", f"{server.url}/moved", "-o", "/dev/null"])
+    assert moved.returncode == 0, moved
+    assert server.requests == ["/moved", "/RPM-GPG-KEY-AlmaLinux-8"]
+    assert server.authorizations[0] == ("/moved", "Basic dTpw")
+    server.stall_now()
+    stalled = root.run(["curl", "-fsS", "--max-time", "2", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8",
+                        "-o", "/dev/null"])
+    assert stalled.returncode == 28, stalled   # accepted, then nothing: timed out
+    assert server.stalls == ["/RPM-GPG-KEY-AlmaLinux-8"]
+    server.recover()
+    assert root.run(["curl", "-fsS", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8",
+                     "-o", "/dev/null"]).returncode == 0

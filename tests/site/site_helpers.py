@@ -44,6 +44,23 @@ def load_hook(name):
     return module
 
 
+def copy_real_project(target, extra_downloads=""):
+    """The real site's sources in target, for a build with a changed mkdocs.yml.
+
+    extra_downloads: lines added under extra.downloads (indented 4 spaces).
+    No git history there: pages get their files' times as last-updated dates.
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("docs", "overrides", "hooks", "data", "scripts"):
+        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    config = (ROOT / "mkdocs.yml").read_text()
+    anchor = "    fleet: scripts/fleet\n"
+    assert anchor in config, "mkdocs.yml: extra.downloads.fleet moved; update copy_real_project"
+    (target / "mkdocs.yml").write_text(config.replace(anchor, anchor + extra_downloads))
+    return target / "mkdocs.yml"
+
+
 def run_build(config, site_dir, env=None):
     """`mkdocs build --strict` of config into site_dir; the CompletedProcess."""
     return subprocess.run(
@@ -70,8 +87,10 @@ class Site:
         shutil.copy(ROOT / "data" / "releases.schema.json", self.data.parent)
         self.write_config()
 
-    def write_config(self, theme="material", site_url="https://docs.example.org/"):
+    def write_config(self, theme="material", site_url="https://docs.example.org/",
+                     signing_key=None):
         hooks = "\n".join(f"  - {ROOT / 'hooks' / name}.py" for name in HOOKS)
+        signing = f"    signing_key: {signing_key}\n" if signing_key else ""
         self.config.write_text(textwrap.dedent(f"""\
             site_name: Throwaway
             site_url: {site_url}
@@ -84,6 +103,7 @@ class Site:
               downloads:
                 script: scripts/almalinux-migrate.sh
                 fleet: scripts/fleet
+            """) + signing + textwrap.dedent("""\
             markdown_extensions:
               - admonition
               - tables

@@ -68,7 +68,7 @@ def readable_site(built_site):
 
 def test_linkchecker_finds_no_broken_internal_link_or_anchor(readable_site):
     linkchecker = Path(sys.executable).parent / "linkchecker"
-    assert linkchecker.exists(), "LinkChecker is missing from the virtualenv (requirements.txt)"
+    assert linkchecker.exists(), "LinkChecker is missing from the virtualenv (requirements/test.txt)"
     config = readable_site.parent / "linkcheckerrc"
     # Anchors on directory URLs (page/#id) are a known LinkChecker gap with
     # file:// URLs; test_every_anchor_on_a_directory_url_exists covers them.
@@ -345,3 +345,17 @@ def test_css_url_extraction_finds_urls_and_imports():
     css = """@import "https://a.example/x.css"; @import url(b.css);
              .x{background:url( 'https://c.example/y.png' )} .y{mask:url(data:abc)}"""
     assert css_urls(css) == ["https://a.example/x.css", "b.css", "https://c.example/y.png", "data:abc"]
+
+
+@pytest.mark.parametrize("guide", ["migrate/one-host/index.html", "migrate/air-gapped/index.html"])
+def test_guides_show_the_signature_check_or_say_the_downloads_are_unsigned(built_site, guide):
+    pinned = (load_config(str(ROOT / "mkdocs.yml"))["extra"].get("downloads") or {}) \
+        .get("signing_key")
+    page = (built_site / guide).read_text()
+    published = {p.name for p in (built_site / "downloads").iterdir()}
+    if pinned:
+        assert str(pinned).upper() in page and "gpgv --status-fd 1" in page
+        assert {"SHA256SUMS.asc", "downloads-signing-key.asc"} <= published
+    else:
+        assert 'data-almalinux="downloads-unsigned"' in page and "gpgv --status-fd" not in page
+        assert "SHA256SUMS.asc" not in published

@@ -71,9 +71,19 @@ SimRoot (root.path is the tree on the host)
         with inject_kill on the same command.
 
 MirrorServer(directory_or_mirror) -> .url (http://127.0.0.1:<port>),
-    .fail_after(n) (then connections are dropped), .drop_now(), .recover(),
-    .delay (seconds per answer), .requests, .dropped, .close(); a context
-    manager.
+    .fail_after(n) (then connections are dropped), .drop_now(),
+    .stall_now() (connections accepted, never answered), .recover(),
+    .delay (seconds per answer), .redirects ({path: Location}, answered
+    302), .requests, .dropped, .stalls, .authorizations ([(path,
+    Authorization header)]), .close(); a context manager. The script wants
+    --allow-insecure-http for it (plain http).
+
+Keys for hostile key files (simel.keys): lab.keyring.export(name) (binary),
+    lab.keyring.variant(name, dir, signing_subkey=True, certified_by=NAME)
+    -> (binary key with a bound subkey / a third-party certification,
+    subkey fingerprint), lab.keyring.issuers(data); packets(data) ->
+    [(tag, bytes)], armor(data), dearmor(text), tags PUBLIC_KEY,
+    PUBLIC_SUBKEY, SIGNATURE, USER_ID.
 
 Families (FAMILIES; SOURCE_FAMILIES; UNSUPPORTED_FAMILIES): centos8,
 centos-stream8, centos-stream9, centos-stream10, rocky9, ol8, rhel9, rhel10,

@@ -20,6 +20,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
         server = self.server.owner
         server.requests.append(self.path)
+        server.authorizations.append((self.path, self.headers.get("Authorization")))
+        if server.stalled():
+            # Connection accepted, request read, then nothing, ever (until
+            # recover() or close()): a hung mirror.
+            server.stalls.append(self.path)
+            server.wait_while_stalled()
+            self.close_connection = True
+            return None
+        if self.path in server.redirects:
+            self.send_response(302)
+            self.send_header("Location", server.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
         if server.should_drop():
             server.dropped.append(self.path)
             # The mirror vanished: no status line, the connection just ends.
@@ -39,8 +53,11 @@ class MirrorServer:
 
     fail_after(n): the next n requests are answered, every later one has its
     connection dropped without a response; drop_now() == fail_after(0);
-    recover() serves again. `delay`: seconds each answer waits (a slow
-    mirror). `requests` lists the paths asked for, `dropped` the unanswered.
+    stall_now(): every later connection is accepted and never answered
+    (`stalls` lists those paths); recover() serves again. `delay`: seconds
+    each answer waits (a slow mirror). `redirects`: {path: Location} answered
+    with 302. `requests` lists the paths asked for, `dropped` the unanswered,
+    `authorizations` (path, Authorization header or None) per request.
     """
 
     def __init__(self, directory):
@@ -54,6 +71,11 @@ class MirrorServer:
         self.delay = 0.0
         self.requests = []
         self.dropped = []
+        self.stalls = []
+        self.redirects = {}
+        self.authorizations = []
+        self._unstalled = threading.Event()
+        self._unstalled.set()
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         name="simel-mirror", daemon=True)
         self._thread.start()
@@ -84,11 +106,22 @@ class MirrorServer:
     def drop_now(self):
         self.fail_after(0)
 
+    def stall_now(self):
+        self._unstalled.clear()
+
+    def stalled(self):
+        return not self._unstalled.is_set()
+
+    def wait_while_stalled(self):
+        self._unstalled.wait()
+
     def recover(self):
         with self._lock:
             self._budget = None
+        self._unstalled.set()
 
     def close(self):
+        self._unstalled.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
