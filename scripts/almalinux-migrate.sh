@@ -23,7 +23,12 @@
 #   history and cache redirected to the work directory, gpgcheck off so it
 #   imports no key); rpmkeys then checks every downloaded package against a
 #   temporary keyring holding only the verified AlmaLinux key. After it, dnf
-#   runs with gpgcheck on and checks each package again.
+#   runs from that verified cache only (--cacheonly, gpgcheck on as well);
+#   whatever a step still needs is downloaded, checked the same way, then
+#   installed. A file:// mirror is copied into the cache like a remote one.
+# - dnf uses a configuration of the script's own (the host's proxy settings
+#   carried over, nothing else), and checks repomd.xml signatures where the
+#   mirror publishes them.
 # - The first change is the release swap: one dnf transaction removes the
 #   source's release, repos, key and logos packages, installs AlmaLinux's and
 #   distro-syncs everything else (rpm installs before it erases, so a release
@@ -92,6 +97,26 @@ readonly TARGET_RELEASE_PKGS=(almalinux-release almalinux-repos almalinux-gpg-ke
 # EL8 module streams that exist under another name in AlmaLinux: module:from:to.
 readonly MODULE_REMAP=("virt:ol:rhel")
 
+# The newest AlmaLinux release of each major when this script was published
+# (must equal data/releases.yml, a test checks). A mirror whose
+# almalinux-release is older is stale, or replays old (validly signed)
+# metadata: warned about, not refused.
+readonly NEWEST_RELEASE_8="8.10"
+readonly NEWEST_RELEASE_9="9.8"
+readonly NEWEST_RELEASE_10="10.2"
+
+# The migration's own dnf configuration and the host's, whose proxy settings
+# are all it takes over (sslverify=0 or [repo] sections there must not leak
+# in). In the repository directory: removed with it.
+readonly DNF_CONF="${REPOS_DIR}/dnf.conf"
+readonly HOST_DNF_CONF="/etc/dnf/dnf.conf"
+# Package files in the cache whose signature was checked against the
+# verified key: "inode size mtime path" lines (anything else is new).
+readonly VERIFIED_LIST="${CACHE_DIR}/verified.list"
+# The key and repositories of the mirror a resume is leaving, kept until the
+# new --mirror passed the key and signature checks.
+readonly MIRROR_SWITCH_DIR="${WORK_DIR}/mirror-switch"
+
 # Paths saved before the first change and restored on a failure before it.
 readonly BACKUP_PATHS=(
   /etc/yum.repos.d /etc/dnf /etc/pki/rpm-gpg /etc/os-release
@@ -114,6 +139,8 @@ readonly CURL_CONNECT_SECONDS=15
 readonly CURL_MAX_SECONDS=120
 readonly CURL_STALL_SECONDS=15
 readonly MAX_KEY_BYTES=262144
+# Bound for the repository metadata the preflight reads (repomd.xml, primary).
+readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
 
 readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
 # Module streams are remapped first: the swap's transaction already syncs.
@@ -626,26 +653,154 @@ without_installonly() {
       { sub(/^[^ ]+ /, ""); print }'
 }
 
-# dnf options: only the AlmaLinux repositories, our cache, no plugins.
+# dnf options: only the AlmaLinux repositories, our cache and configuration,
+# no plugins. The trust settings are the caller's, per call ($1):
+#   pre   resolve and download only (any time): no package signature check,
+#         since with one dnf imports keys into the rpm database; rpmkeys
+#         checks every package against the verified key instead. Metadata
+#         signatures (repo_gpgcheck) stay on: --nogpgcheck would turn them
+#         off too. Logs and history go to the work directory.
+#   post  change the system, from the verified cache only (--cacheonly: no
+#         download; a missing package fails the command), gpgcheck on.
 dnf_opts() {
-  printf '%s\n' -y --noplugins "--releasever=${MAJOR}" \
+  local mode="$1"
+  printf '%s\n' -y --noplugins "--config=${DNF_CONF}" "--releasever=${MAJOR}" \
     "--setopt=reposdir=${REPOS_DIR}" "--setopt=cachedir=${CACHE_DIR}" \
     --setopt=keepcache=True --setopt=clean_requirements_on_remove=False
-  if [[ "${PHASE}" == "pre" ]]; then
-    # Before the point of no return dnf only resolves and downloads, and must
-    # write nothing outside the work directory: with gpgcheck it would import
-    # the key into the rpm database. rpmkeys checks every signature instead.
-    printf '%s\n' --nogpgcheck "--setopt=logdir=${WORK_DIR}/dnf-log" \
-      "--setopt=persistdir=${WORK_DIR}/dnf-persist"
-  else
-    printf '%s\n' --setopt=gpgcheck=True --setopt=localpkg_gpgcheck=True
-  fi
+  case "${mode}" in
+    pre)
+      printf '%s\n' --setopt=gpgcheck=False '--setopt=*.gpgcheck=False' \
+        --setopt=localpkg_gpgcheck=False "--setopt=logdir=${WORK_DIR}/dnf-log" \
+        "--setopt=persistdir=${WORK_DIR}/dnf-persist"
+      ;;
+    post)
+      printf '%s\n' --setopt=gpgcheck=True '--setopt=*.gpgcheck=True' \
+        --setopt=localpkg_gpgcheck=True --cacheonly
+      ;;
+  esac
 }
 
+# Runs dnf with the trust settings of $1 (pre or post, see dnf_opts).
 dnf_run() {
+  local mode="$1"
   local -a opts
-  mapfile -t opts < <(dnf_opts)
+  shift
+  [[ "${mode}" == "pre" || "${mode}" == "post" ]] ||
+    die "internal error: dnf_run needs pre or post, got '${mode}'"
+  mapfile -t opts < <(dnf_opts "${mode}")
   run dnf "${opts[@]}" "$@"
+}
+
+# Writes the migration's dnf.conf: gpgcheck and TLS verification on, EL's
+# shipped resolution settings, and the host's proxy settings ([main] of
+# /etc/dnf/dnf.conf) carried over; nothing else of the host's.
+write_dnf_conf() {
+  (
+    umask 077
+    {
+      printf '%s\n' '[main]' gpgcheck=1 sslverify=1 best=True skip_if_unavailable=False
+      if [[ -r "${HOST_DNF_CONF}" ]]; then
+        awk '/^[ \t]*\[/ { main = ($0 ~ /^[ \t]*\[main\][ \t]*$/); next }
+             main && /^[ \t]*proxy(_username|_password|_auth_method)?[ \t]*=/ {
+               sub(/^[ \t]+/, ""); print }' "${HOST_DNF_CONF}"
+      fi
+    } >"${DNF_CONF}.tmp"
+  )
+  mv -f -- "${DNF_CONF}.tmp" "${DNF_CONF}"
+}
+
+# The package files in the cache, one "inode size mtime path" line each.
+cached_packages() {
+  find "${CACHE_DIR}" -name '*.rpm' -type f -printf '%i %s %T@ %p\n' | sort -k4
+}
+
+# A temporary rpm database holding only the verified key: what rpmkeys checks
+# signatures against (the host's database trusts every vendor's key).
+make_keyring() {
+  rm -rf -- "${KEYRING_DIR}"
+  mkdir -p -- "${KEYRING_DIR}"
+  run rpmkeys --dbpath "${KEYRING_DIR}" --import "$(key_file)" ||
+    die "cannot load the verified AlmaLinux key into a temporary keyring"
+}
+
+# Checks the signature of every cached package not checked before against
+# the verified key; the good ones join VERIFIED_LIST. If one is bad, the bad
+# ones are named, all new files leave the cache (nothing can install them)
+# and the run stops (die: restore before the point of no return, resume
+# after it).
+verify_new_packages() {
+  local out bad line
+  local -a lines files
+  [[ -d "${KEYRING_DIR}" ]] || make_keyring
+  [[ -f "${VERIFIED_LIST}" ]] || : >"${VERIFIED_LIST}"
+  mapfile -t lines < <(cached_packages | grep -vxF -f "${VERIFIED_LIST}" || true)
+  ((${#lines[@]} > 0)) || return 0
+  files=()
+  for line in "${lines[@]}"; do
+    files+=("${line#* * * }")
+  done
+  out="$(LC_ALL=C run rpmkeys --dbpath "${KEYRING_DIR}" --checksig -- "${files[@]}" 2>&1)" || true
+  # Every line must end in "signatures OK": "digests OK" alone means unsigned.
+  bad="$(printf '%s\n' "${out}" | grep -v ': digests signatures OK$' | grep -v '^+ ' || true)"
+  if [[ -n "${bad}" ]]; then
+    rm -f -- "${files[@]}"
+    die "package signature check failed (unsigned, tampered or signed by another key than the verified one); not installed:
+$(printf '%s\n' "${bad}" | sed -e "s|${CACHE_DIR}/[^ :]*/||g" -e 's/^/  /')" \
+      "The mirror serves packages that are not AlmaLinux's; use a trustworthy mirror."
+  fi
+  printf '%s\n' "${lines[@]}" >>"${VERIFIED_LIST}"
+}
+
+# After the point of no return: downloads what the dnf command "$@" needs
+# (nothing when the verified cache has it), checks the new packages against
+# the verified key, and only then may a "dnf_run post" run from the cache.
+download_verified() {
+  dnf_run pre --downloadonly "$@" || return 1
+  verify_new_packages
+}
+
+# Enabled EL8 module streams AlmaLinux names differently: "module from to".
+module_remaps() {
+  local file name stream state entry m from to
+  ((MAJOR == 8)) || return 0
+  shopt -s nullglob
+  for file in /etc/dnf/modules.d/*.module; do
+    name="$(awk -F= '$1 == "name" { print $2 }' "${file}")"
+    stream="$(awk -F= '$1 == "stream" { print $2 }' "${file}")"
+    state="$(awk -F= '$1 == "state" { print $2 }' "${file}")"
+    [[ "${state}" == "enabled" ]] || continue
+    for entry in "${MODULE_REMAP[@]}"; do
+      IFS=: read -r m from to <<<"${entry}"
+      if [[ "${name}" == "${m}" && "${stream}" == "${from}" ]]; then
+        printf '%s %s %s\n' "${name}" "${from}" "${to}"
+      fi
+    done
+  done
+  shopt -u nullglob
+}
+
+# The newest AlmaLinux release of this major the script knows.
+newest_release() {
+  case "${MAJOR}" in
+    8) printf '%s' "${NEWEST_RELEASE_8}" ;;
+    9) printf '%s' "${NEWEST_RELEASE_9}" ;;
+    10) printf '%s' "${NEWEST_RELEASE_10}" ;;
+    *) ;;
+  esac
+}
+
+# Succeeds when release $1 is older than newest_release.
+release_is_outdated() {
+  local version="$1"
+  local newest
+  newest="$(newest_release)"
+  [[ -n "${version}" && -n "${newest}" && "${version}" != "${newest}" ]] &&
+    [[ "$(printf '%s\n' "${version}" "${newest}" | sort -V | head -n1)" == "${version}" ]]
+}
+
+outdated_release_warning() {
+  printf 'the mirror serves almalinux-release %s, older than AlmaLinux %s (the newest this script knows): the mirror is stale or replays old metadata; a migration would install old, possibly vulnerable builds' \
+    "$1" "$(newest_release)"
 }
 
 #######################################
@@ -907,6 +1062,44 @@ check_releasever_pin() {
   WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
 }
 
+# The almalinux-release version in the mirror's BaseOS metadata (empty when
+# it cannot be read: the other checks report an unreachable mirror).
+mirror_release_version() {
+  local base href="" tmp
+  local -a unpack=()
+  base="$(repo_url BaseOS)"
+  tmp="$(mktemp -d)" || return 0
+  if fetch "${base}repodata/repomd.xml" "${tmp}/repomd.xml" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    href="$(awk '/<data type="primary">/ { p = 1 }
+      p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }' \
+      "${tmp}/repomd.xml")" || href=""
+  fi
+  case "${href}" in
+    *.gz) unpack=(gzip -dc) ;;
+    *.xz) unpack=(xz -dc) ;;
+    *.zst) unpack=(zstd -dc) ;;
+    *.bz2) unpack=(bzip2 -dc) ;;
+    *.xml) unpack=(cat) ;;
+    *) ;;
+  esac
+  if ((${#unpack[@]} > 0)) && command -v "${unpack[0]}" >/dev/null &&
+    fetch "${base}${href}" "${tmp}/primary" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    "${unpack[@]}" <"${tmp}/primary" 2>/dev/null |
+      awk '/<name>almalinux-release<\/name>/ { want = 1; next }
+        want && /<version / { match($0, /ver="[^"]*"/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' |
+      sort -V | tail -n1 || true
+  fi
+  rm -rf -- "${tmp}"
+}
+
+check_mirror_release() {
+  local version
+  version="$(mirror_release_version)"
+  if release_is_outdated "${version}"; then
+    WARNINGS+=("$(outdated_release_warning "${version}")")
+  fi
+}
+
 # Adds to BLOCKERS and WARNINGS; sets CHECK_TMP (the downloaded key file,
 # which step_fetch_key takes over).
 check_mirror_and_key() {
@@ -947,6 +1140,7 @@ preflight() {
   check_dnf_idle
   check_secure_boot
   check_releasever_pin
+  check_mirror_release
   find_release_packages
   if ((${#SOURCE_PKGS[@]} == 0)); then
     BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")
@@ -1136,16 +1330,18 @@ repo_credentials() {
     "$(url_decode "${MIRROR_AUTH#*:}")"
 }
 
+# One repository section; $3 is 1 when the mirror signs its repomd.xml.
 write_repo() {
   local id="$1"
   local dir="$2"
+  local signed="${3:-0}"
   cat <<EOF
 [${id}]
 name=AlmaLinux ${MAJOR} - ${dir} (almalinux-migrate)
-baseurl=$(repo_url "${dir}")
+$(repo_location "${id}" "${dir}")
 enabled=1
 gpgcheck=1
-repo_gpgcheck=0
+repo_gpgcheck=${signed}
 gpgkey=file://$(key_file)
 $(repo_credentials)
 metadata_expire=-1
@@ -1154,32 +1350,72 @@ skip_if_unavailable=False
 EOF
 }
 
+# Where dnf finds a repository. A file:// baseurl makes dnf read packages in
+# place, from the live tree, after their copies were verified; listed in a
+# mirrorlist the same tree is copied into the cache like a remote one, so
+# the files verified are the files installed.
+repo_location() {
+  local id="$1"
+  local dir="$2"
+  if [[ "${MIRROR}" == file://* ]]; then
+    printf 'mirrorlist=file://%s' "$(mirrorlist_file "${id}" "${dir}")"
+  else
+    printf 'baseurl=%s' "$(repo_url "${dir}")"
+  fi
+}
+
+# The mirrorlist of a file:// repository. dnf names its cache after the
+# mirrorlist's address: one per tree, so another mirror is never served
+# from this one's cache.
+mirrorlist_file() {
+  local id="$1"
+  local dir="$2"
+  printf '%s/%s-%s.mirrorlist' "${REPOS_DIR}" "${id}" \
+    "$(repo_url "${dir}" | sha256sum | cut -c1-16)"
+}
+
+# Writes the repository file (and dnf.conf) of the migration. A repository
+# whose repomd.xml is signed (repomd.xml.asc) gets repo_gpgcheck: dnf then
+# refuses its metadata unless the verified key signed it.
 step_prepare_repos() {
-  local optional
+  local entry id dir signed checked=""
+  local -a repos=(baseos:BaseOS appstream:AppStream)
   rm -rf -- "${REPOS_DIR}"
   mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
   install -m 0600 /dev/null "${REPOS_DIR}/almalinux-migrate.repo"
-  {
-    write_repo baseos BaseOS
-    write_repo appstream AppStream
-    if ((MAJOR == 8)); then optional="powertools:PowerTools"; else optional="crb:CRB"; fi
-    if url_exists "$(repo_url "${optional#*:}")repodata/repomd.xml"; then
-      write_repo "${optional%%:*}" "${optional#*:}"
+  write_dnf_conf
+  if ((MAJOR == 8)); then repos+=(powertools:PowerTools); else repos+=(crb:CRB); fi
+  repos+=(extras:extras)
+  for entry in "${repos[@]}"; do
+    id="${entry%%:*}"
+    dir="${entry#*:}"
+    if [[ "${id}" != "baseos" && "${id}" != "appstream" ]] &&
+      ! url_exists "$(repo_url "${dir}")repodata/repomd.xml"; then
+      continue
     fi
-    if url_exists "$(repo_url extras)repodata/repomd.xml"; then
-      write_repo extras extras
+    signed=0
+    if url_exists "$(repo_url "${dir}")repodata/repomd.xml.asc"; then
+      signed=1
+      checked+=" ${id}"
     fi
-  } >"${REPOS_DIR}/almalinux-migrate.repo"
-  log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}"
+    if [[ "${MIRROR}" == file://* ]]; then
+      printf '%s\n' "$(repo_url "${dir}")" >"$(mirrorlist_file "${id}" "${dir}")"
+    fi
+    write_repo "${id}" "${dir}" "${signed}" >>"${REPOS_DIR}/almalinux-migrate.repo"
+  done
+  log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}; signed metadata (repomd.xml.asc, checked):${checked:- none}"
 }
 
+# Resolves and downloads (into the cache, nothing installed) every
+# transaction the steps after the point of no return run: the EL8 module
+# stream switches, the release swap (alone, and with the distro-sync), the
+# distro-sync; so that nothing new is needed after it.
 step_download() {
   local -a available wanted=()
-  local pkg
-  local names
-  names="$(dnf_run -q repoquery --qf '%{name}' "${TARGET_PKGS[@]}")" ||
+  local pkg names name from to version
+  names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}")" ||
     die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
-  mapfile -t available < <(printf '%s\n' "${names}" | sort -u)
+  mapfile -t available < <(printf '%s\n' "${names}" | awk '{ print $1 }' | sort -u)
   for pkg in "${TARGET_PKGS[@]}"; do
     if [[ " ${available[*]} " == *" ${pkg} "* ]]; then
       wanted+=("${pkg}")
@@ -1191,37 +1427,31 @@ step_download() {
     fi
   done
   TARGET_PKGS=("${wanted[@]}")
-  # Remote packages stay in dnf's cache (keepcache), where the transaction
-  # after the point of no return finds them; a local mirror's packages are
-  # copied, only to check their signatures (dnf checks them again on install).
-  local -a dest=()
-  if [[ "${MIRROR}" == file://* ]]; then
-    dest=("--destdir=${CACHE_DIR}/local")
+  version="$(printf '%s\n' "${names}" | awk '$1 == "almalinux-release" { print $2 }' | sort -V | tail -n1)"
+  if release_is_outdated "${version}"; then
+    warn "$(outdated_release_warning "${version}")"
   fi
-  dnf_run install --downloadonly --allowerasing "${dest[@]}" "${TARGET_PKGS[@]}" ||
+  while read -r name from to; do
+    [[ -n "${name}" ]] || continue
+    # --downloadonly: the stream stays as it is; remap-modules switches it.
+    dnf_run pre --downloadonly module switch-to "${name}:${to}" ||
+      die "downloading the packages of module stream ${name}:${to} failed" "Check the mirror, the network and the dnf messages above."
+  done < <(module_remaps)
+  dnf_run pre --downloadonly install --allowerasing "${TARGET_PKGS[@]}" ||
     die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
-  dnf_run distro-sync --downloadonly "${dest[@]}" ||
+  dnf_run pre --downloadonly distro-sync ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
 }
 
 step_verify_signatures() {
-  local out bad
   local -a files
   mapfile -t files < <(find "${CACHE_DIR}" -name '*.rpm' -type f | sort)
   ((${#files[@]} > 0)) || die "no package was downloaded"
-  rm -rf -- "${KEYRING_DIR}"
-  mkdir -p -- "${KEYRING_DIR}"
-  run rpmkeys --dbpath "${KEYRING_DIR}" --import "$(key_file)" ||
-    die "cannot load the verified AlmaLinux key into a temporary keyring"
-  out="$(LC_ALL=C run rpmkeys --dbpath "${KEYRING_DIR}" --checksig -- "${files[@]}" 2>&1)" || true
-  # Every line must end in "signatures OK": "digests OK" alone means unsigned.
-  bad="$(printf '%s\n' "${out}" | grep -v ': digests signatures OK$' | grep -v '^+ ' || true)"
-  if [[ -n "${bad}" ]]; then
-    die "package signature check failed (unsigned, tampered or signed by another key):
-${bad}" "The mirror serves packages that are not AlmaLinux's; use a trustworthy mirror."
-  fi
+  make_keyring
+  rm -f -- "${VERIFIED_LIST}"
+  verify_new_packages
   rpm -qp --qf '%{NAME} %{VERSION}\n' -- "${files[@]}" 2>/dev/null |
     awk -v m="${MAJOR}" '$1 == "almalinux-release" { split($2, v, "."); if (v[1] != m) bad = 1; seen = 1 }
       END { exit (seen && !bad) ? 0 : 1 }' ||
@@ -1323,19 +1553,25 @@ step_swap_release() {
 }
 
 # One dnf transaction: remove $1, install $2, then the command in $3 (if any).
+# What it needs is downloaded and verified first; the transaction itself runs
+# from the verified cache only.
 swap_with_dnf() {
   local remove="$1"
   local install="$2"
   local also="${3:-}"
   local -a names
+  read -r -a names <<<"${install}"
+  download_verified install --allowerasing "${names[@]}" || return 1
+  if [[ -n "${also}" ]]; then
+    download_verified "${also}" || return 1
+  fi
   {
     [[ -n "${remove}" ]] && printf 'remove %s\n' "${remove}"
     printf 'install %s\n' "${install}"
     [[ -n "${also}" ]] && printf '%s\n' "${also}"
     printf 'run\n'
   } >"${WORK_DIR}/swap.dnf"
-  dnf_run shell "${WORK_DIR}/swap.dnf" || return 1
-  read -r -a names <<<"${install}"
+  dnf_run post shell "${WORK_DIR}/swap.dnf" || return 1
   rpm -q "${names[@]}" >/dev/null 2>&1
 }
 
@@ -1343,6 +1579,7 @@ swap_with_dnf() {
 swap_with_rpm() {
   local -a files=()
   local file name
+  verify_new_packages
   while IFS= read -r file; do
     name="$(rpm -qp --qf '%{NAME}' -- "${file}" 2>/dev/null)" || continue
     if [[ " $* " == *" ${name} "* ]]; then
@@ -1400,35 +1637,28 @@ step_configure_repos() {
   shopt -u nullglob
 }
 
+# Module state only (no package changes: the swap's distro-sync switches the
+# packages, downloaded and verified before the point of no return).
 step_remap_modules() {
-  local file name stream state entry m from to
+  local name from to
   if ((MAJOR != 8)); then
     log "module streams: nothing to remap on EL${MAJOR}"
     return 0
   fi
-  shopt -s nullglob
-  for file in /etc/dnf/modules.d/*.module; do
-    name="$(awk -F= '$1 == "name" { print $2 }' "${file}")"
-    stream="$(awk -F= '$1 == "stream" { print $2 }' "${file}")"
-    state="$(awk -F= '$1 == "state" { print $2 }' "${file}")"
-    [[ "${state}" == "enabled" ]] || continue
-    for entry in "${MODULE_REMAP[@]}"; do
-      IFS=: read -r m from to <<<"${entry}"
-      if [[ "${name}" == "${m}" && "${stream}" == "${from}" ]]; then
-        dnf_run module reset "${name}" || die "cannot reset module ${name}"
-        dnf_run module enable "${name}:${to}" || die "cannot enable module ${name}:${to}"
-        log "module ${name}: stream ${from} remapped to ${to}"
-      fi
-    done
-  done
-  shopt -u nullglob
+  while read -r name from to; do
+    [[ -n "${name}" ]] || continue
+    dnf_run post module reset "${name}" || die "cannot reset module ${name}"
+    dnf_run post module enable "${name}:${to}" || die "cannot enable module ${name}:${to}"
+    log "module ${name}: stream ${from} remapped to ${to}"
+  done < <(module_remaps)
   log "module streams checked"
 }
 
 # A run killed inside an rpm transaction can leave two copies of a package.
 # Different versions: the one not built by AlmaLinux is erased. The same
 # version (an interrupted reinstall): both database entries go and the
-# package is installed again from the AlmaLinux repositories.
+# package is installed again from the AlmaLinux repositories, downloaded and
+# verified before the entries go.
 remove_duplicates() {
   local nevra vendor key
   local -a reinstall=()
@@ -1438,9 +1668,6 @@ remove_duplicates() {
     if [[ "${key}" == "same" ]]; then
       [[ -n "${seen[${nevra}]:-}" ]] && continue
       seen["${nevra}"]=1
-      warn "interrupted reinstall left ${nevra} twice: installing it again"
-      run rpm -e --allmatches --nodeps --noscripts --justdb -- "${nevra}" ||
-        die "cannot remove the duplicate entries of ${nevra}"
       reinstall+=("${nevra}")
     elif [[ "${vendor}" != "AlmaLinux" ]]; then
       warn "interrupted transaction left ${nevra} next to AlmaLinux's build: removing it"
@@ -1451,9 +1678,15 @@ remove_duplicates() {
          END { for (k in n) if (n[k] > 1) for (i = 1; i <= n[k]; i++) {
                  split(line[k, i], f, " ")
                  print ((nevras[k, f[1]] > 1) ? "same" : "other"), line[k, i] } }')
-  if ((${#reinstall[@]} > 0)); then
-    dnf_run install "${reinstall[@]}" || die "cannot reinstall ${reinstall[*]}"
-  fi
+  ((${#reinstall[@]} > 0)) || return 0
+  download_verified reinstall "${reinstall[@]}" ||
+    die "cannot download ${reinstall[*]} to reinstall it"
+  for nevra in "${reinstall[@]}"; do
+    warn "interrupted reinstall left ${nevra} twice: installing it again"
+    run rpm -e --allmatches --nodeps --noscripts --justdb -- "${nevra}" ||
+      die "cannot remove the duplicate entries of ${nevra}"
+  done
+  dnf_run post install "${reinstall[@]}" || die "cannot reinstall ${reinstall[*]}"
 }
 
 step_distro_sync() {
@@ -1462,7 +1695,9 @@ step_distro_sync() {
     return 0
   fi
   remove_duplicates
-  dnf_run distro-sync ||
+  download_verified distro-sync ||
+    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+  dnf_run post distro-sync ||
     die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
 }
 
@@ -1647,8 +1882,81 @@ run_check() {
   exit "${EXIT_OK}"
 }
 
-# Restores the run's settings from the state file of an interrupted migration.
+# Restores the run's settings from the state file of an interrupted
+# migration. A --mirror other than the interrupted run's is checked like a
+# new one (key, repositories, signatures of what the remaining steps need)
+# before anything uses it. Changes MAJOR, ARCH, OS_ID, OS_NAME, BACKUP_DIR,
+# CUSTOM_FPR, MIRROR and STATE[MIRROR].
 load_resume() {
+  MAJOR="${STATE[MAJOR]}"
+  ARCH="${STATE[ARCH]}"
+  OS_ID="${STATE[SOURCE_ID]}"
+  OS_NAME="${STATE[SOURCE_NAME]}"
+  BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
+  CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
+  undo_mirror_switch
+  if [[ ! -f "${DNF_CONF}" ]]; then
+    mkdir -p -- "${REPOS_DIR}"
+    write_dnf_conf
+  fi
+  if ((MIRROR_GIVEN == 1)) && [[ "${MIRROR}" != "${STATE[MIRROR]}" ]]; then
+    switch_mirror
+  fi
+  MIRROR="${STATE[MIRROR]}"
+}
+
+# A mirror switch that did not pass its checks leaves the key and the
+# repositories of the previous mirror in MIRROR_SWITCH_DIR: put them back,
+# and forget what was cached from the refused mirror (checked afresh if it
+# is tried again).
+undo_mirror_switch() {
+  local dir
+  [[ -d "${MIRROR_SWITCH_DIR}" ]] || return 0
+  warn "an earlier run did not finish checking another mirror: going back to ${STATE[MIRROR]}'s key and repositories"
+  cp -pf -- "${MIRROR_SWITCH_DIR}/key" "$(key_file)"
+  rm -rf -- "${REPOS_DIR}"
+  cp -a -- "${MIRROR_SWITCH_DIR}/repos.d" "${REPOS_DIR}"
+  while IFS= read -r dir; do
+    grep -qxF -- "${dir}" "${MIRROR_SWITCH_DIR}/cache-dirs" || rm -rf -- "${CACHE_DIR:?}/${dir}"
+  done < <(find "${CACHE_DIR}" -mindepth 1 -maxdepth 1 -type d -printf '%f\n')
+  rm -rf -- "${MIRROR_SWITCH_DIR}"
+  sync
+}
+
+# Adopts the --mirror of this run (MIRROR) after the checks a new run makes
+# before the point of no return: its key against the trusted fingerprint,
+# its repositories, and the signature of every package the remaining steps
+# need from it. Until they pass, the previous mirror's files are kept aside.
+switch_mirror() {
+  local -a targets missing=()
+  local pkg
+  warn "--mirror differs from the interrupted run's (${STATE[MIRROR]}): checking ${MIRROR} before using it"
+  rm -rf -- "${MIRROR_SWITCH_DIR}.tmp"
+  mkdir -p -- "${MIRROR_SWITCH_DIR}.tmp"
+  cp -p -- "$(key_file)" "${MIRROR_SWITCH_DIR}.tmp/key"
+  cp -a -- "${REPOS_DIR}" "${MIRROR_SWITCH_DIR}.tmp/repos.d"
+  find "${CACHE_DIR}" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' >"${MIRROR_SWITCH_DIR}.tmp/cache-dirs"
+  sync
+  mv -f -- "${MIRROR_SWITCH_DIR}.tmp" "${MIRROR_SWITCH_DIR}"
+  step_fetch_key
+  step_verify_key
+  step_prepare_repos
+  read -r -a targets <<<"${STATE[TARGET_PKGS]}"
+  for pkg in "${targets[@]}"; do
+    rpm -q "${pkg}" >/dev/null 2>&1 || missing+=("${pkg}")
+  done
+  if ((${#missing[@]} > 0)); then
+    download_verified install --allowerasing "${missing[@]}" ||
+      die "downloading the AlmaLinux release packages from ${MIRROR} failed" "Check the mirror and the network."
+  fi
+  download_verified distro-sync ||
+    die "downloading the AlmaLinux packages from ${MIRROR} failed" "Check the mirror, the network and the dnf messages above."
+  state_save MIRROR "${MIRROR}"
+  rm -rf -- "${MIRROR_SWITCH_DIR}"
+  log "mirror ${MIRROR}: key and packages verified; the migration goes on with it"
+}
+
+resume() {
   MAJOR="${STATE[MAJOR]}"
   ARCH="${STATE[ARCH]}"
   OS_ID="${STATE[SOURCE_ID]}"
@@ -1672,9 +1980,10 @@ resume() {
   start_logging "$@"
   open_work_dir
   install_traps
+  # A failure from here on (also checking another --mirror) is resumed.
+  PHASE="post"
   load_resume
   log "resuming the interrupted migration of ${OS_NAME} to AlmaLinux ${MAJOR} after step ${RESUME_FROM}"
-  PHASE="post"
   ignore_hangup
   UNSAFE_START_NS="$(now_ns)"
   # STEP names the last completed step; "backup" means stopped in the swap.

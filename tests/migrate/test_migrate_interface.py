@@ -158,3 +158,18 @@ def test_every_supported_major_has_a_pinned_key():
     pinned = {major for kind, major, _ in PINNED_LINE.findall(SCRIPT.read_text())
               if kind == "PINNED"}
     assert pinned == majors
+
+
+NEWEST_LINE = re.compile(r'^readonly NEWEST_RELEASE_([0-9]+)="([0-9.]+)"$', re.M)
+
+
+def test_newest_release_per_major_equals_the_release_data():
+    releases = yaml.safe_load((ROOT / "data" / "releases.yml").read_text())
+    newest = {}
+    for release in releases["releases"]:
+        version = str(release["version"])
+        major = version.split(".")[0]
+        if major not in newest or (tuple(map(int, version.split(".")))
+                                   > tuple(map(int, newest[major].split(".")))):
+            newest[major] = version
+    assert dict(NEWEST_LINE.findall(SCRIPT.read_text())) == newest

@@ -26,6 +26,11 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         in the middle of the transaction (marker POWER_LOSS_MARKER). Re-run
         with the same mirror: that build differs from the good mirror's, so
         a cached copy would not match the good mirror's checksums.
+        foreign_key=(NAME, KEY): NAME signed by the lab key KEY (a source
+        vendor's key is trusted by the roots' rpm databases);
+        signed_metadata="good" | "bad": repomd.xml.asc in every
+        repository, by the AlmaLinux key / the "unknown" key;
+        old_release: almalinux-release rebuilt as "<major>.0".
         Every mirror also has newer AlmaLinux kernel/kernel-core builds.
     lab.new_root(family, base_dir, third_party=False, kernel=False) ->
         SimRoot (a cp -a copy of the golden root; ~0.05 s). third_party adds

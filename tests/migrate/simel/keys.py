@@ -60,6 +60,12 @@ class Keyring:
         self.keys[name] = key
         return key
 
+    def detach_sign(self, key, path):
+        """Write an armoured detached signature of `path` by `key` to `path`.asc."""
+        self._gpg("--yes", "--armor", "--local-user", key.fingerprint,
+                  "--output", f"{path}.asc", "--detach-sign", str(path))
+        return Path(f"{path}.asc")
+
     def _fingerprints(self):
         out = self._gpg("--list-secret-keys", "--with-colons").stdout
         fprs, want = [], False

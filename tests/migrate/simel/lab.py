@@ -237,7 +237,8 @@ class Lab:
         return mirror
 
     def mirror_with(self, *, tampered=None, unsigned=None, unknown_key=None,
-                    missing=None, wrong_key=False, power_loss=None):
+                    missing=None, wrong_key=False, power_loss=None, foreign_key=None,
+                    signed_metadata=None, old_release=False):
         """A copy of the mirror with one defect (cached per defect).
 
         tampered/unsigned/unknown_key/missing: a package name whose RPM, in
@@ -253,11 +254,20 @@ class Lab:
         It fires once per root (marker POWER_LOSS_MARKER, which
         root.remove_faults() deletes), so a re-run, even one reusing a
         downloaded copy, gets past it.
+        foreign_key=(NAME, KEY): NAME is signed by the lab key KEY (e.g. a
+        source vendor's, which the roots' rpm databases trust).
+        signed_metadata="good" | "bad": every repository's repomd.xml gets
+        a repomd.xml.asc made by the major's AlmaLinux key / by the
+        "unknown" key.
+        old_release: almalinux-release is rebuilt as version "<major>.0".
         """
         spec = (("tampered", tampered), ("unsigned", unsigned),
                 ("unknown_key", unknown_key), ("missing", missing),
-                ("wrong_key", wrong_key), ("power_loss", power_loss))
-        label = "-".join(f"{k}={v}" for k, v in spec if v) or "good"
+                ("wrong_key", wrong_key), ("power_loss", power_loss),
+                ("foreign_key", foreign_key), ("signed_metadata", signed_metadata),
+                ("old_release", old_release))
+        label = "-".join(f"{k}={':'.join(v) if isinstance(v, tuple) else v}"
+                         for k, v in spec if v) or "good"
         if label == "good":
             return self.mirror
         return self._cached(self._variants, label, f"variant {label}",
@@ -277,8 +287,13 @@ class Lab:
                 name: top / path.relative_to(good.path)
                 for name, path in good.packages[major].items()}
             touched = set()
-            for kind in ("tampered", "unsigned", "unknown_key", "missing", "power_loss"):
+            for kind in ("tampered", "unsigned", "unknown_key", "missing", "power_loss",
+                         "foreign_key", "old_release"):
                 name = spec[kind]
+                if kind == "foreign_key" and name:
+                    name, signer = name
+                elif kind == "old_release" and name:
+                    name = "almalinux-release"
                 if not name or name not in variant.packages[major]:
                     continue
                 path = variant.packages[major][name]
@@ -289,16 +304,26 @@ class Lab:
                     del variant.packages[major][name]
                 elif kind == "power_loss":
                     self._build_power_loss(major, name, path)
+                elif kind == "old_release":
+                    path = self._build_old_release(major, path)
+                    variant.packages[major][name] = path
                 else:
                     path.write_bytes(data)
                     if kind == "tampered":
                         rpms.tamper(path)
                     elif kind == "unknown_key":
                         rpms.sign(self.home, unknown, [path])
+                    elif kind == "foreign_key":
+                        rpms.sign(self.home, self.key(signer), [path])
                 touched.add(path.parent.parent)
             for tree in touched:
                 shutil.rmtree(tree / "repodata")
                 self._index(variant, tree)
+            if spec["signed_metadata"]:
+                signer = (self.alma_key(major) if spec["signed_metadata"] == "good"
+                          else unknown)
+                for repomd in top.glob(f"{major}/*/*/os/repodata/repomd.xml"):
+                    self.keyring.detach_sign(signer, repomd)
             if spec["wrong_key"]:
                 for keyfile in top.glob("RPM-GPG-KEY-AlmaLinux*"):
                     keyfile.unlink()
@@ -311,6 +336,18 @@ class Lab:
         rpms.createrepo(tree)
         if tree in mirror.modules:
             rpms.add_modules(tree, mirror.modules[tree])
+
+    def _build_old_release(self, major, dest):
+        """almalinux-release as "<major>.0", signed, in dest's directory; its path."""
+        (pkg,) = [p for p in alma_family(major).release_packages(self.alma_key(major), self.arch)
+                  if p.name == "almalinux-release"]
+        pkg.version = f"{major}.0"
+        built = rpms.build(self.home, [pkg], self.directory / "old-release" / str(major),
+                           f"simel-old-release-{major}")
+        rpms.sign(self.home, self.alma_key(major), built.values())
+        target = dest.parent / built[pkg.name].name
+        shutil.move(built[pkg.name], target)
+        return target
 
     def _build_power_loss(self, major, name, dest):
         fam = alma_family(major)
