@@ -31,6 +31,10 @@ STATUS_LABELS = {
     "security": "Security fixes only",
     "eol": "End of life",
 }
+# The shape of the published /releases.json (its schema:
+# data/releases.published.schema.json). Raise it when a field changes meaning
+# or goes away; adding a field keeps it.
+FORMAT_VERSION = 1
 DATE_FIELDS = ("release_date", "active_support_end", "security_support_end",
                "date", "since", "retired")
 
@@ -89,12 +93,22 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+PUBLISHED_SCHEMA = "releases.published.schema.json"
+
+
 def on_files(files: Files, *, config: MkDocsConfig) -> Files:
-    text = json.dumps(config.extra["_release_data"], indent=2) + "\n"
-    existing = files.get_file_from_path("releases.json")
-    if existing is not None:
-        files.remove(existing)
-    files.append(File.generated(config, "releases.json", content=text))
+    root = Path(config.config_file_path).parent
+    data_dir = (root / config.extra.get("release_data", DEFAULT_DATA)).parent
+    published = {
+        "releases.json": json.dumps(config.extra["_release_data"], indent=2) + "\n",
+        # The contract of releases.json, next to it.
+        "releases.schema.json": (data_dir / PUBLISHED_SCHEMA).read_text(encoding="utf-8"),
+    }
+    for path, text in published.items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:
+            files.remove(existing)
+        files.append(File.generated(config, path, content=text))
     return files
 
 
@@ -428,7 +442,11 @@ def public_data(data: dict, today: dt.date) -> dict:
             "gpg_keys": [{**key, "fingerprint": key["fingerprint"].upper()}
                          for key in major["gpg_keys"]],
         })
-    return {"status_date": today.isoformat(), "majors": majors, "releases": releases}
+    notes = data["release_notes_url"]
+    releases = [{**release, "release_notes": notes.format(version=release["version"])}
+                for release in releases]
+    return {"format_version": FORMAT_VERSION, "status_date": today.isoformat(),
+            "release_notes_url": notes, "majors": majors, "releases": releases}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

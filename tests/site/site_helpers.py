@@ -94,6 +94,7 @@ class Site:
         self.data.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "data" / "releases.yml", self.data)
         shutil.copy(ROOT / "data" / "releases.schema.json", self.data.parent)
+        shutil.copy(ROOT / "data" / "releases.published.schema.json", self.data.parent)
         self.write_config()
 
     def write_config(self, theme="material", site_url="https://docs.example.org/",

@@ -81,8 +81,10 @@ def test_releases_json_carries_the_yaml_data(site):
     published = json.loads((site.output / "releases.json").read_text())
     source = yaml.load(site.data.read_text(), Loader=yaml.BaseLoader)
     assert published["status_date"] == "2026-11-26"
+    notes = source["release_notes_url"]
     assert {r["version"]: r for r in published["releases"]} == \
-        {r["version"]: r for r in source["releases"]}
+        {r["version"]: {**r, "release_notes": notes.format(version=r["version"])}
+         for r in source["releases"]}
     by_major = {m["major"]: m for m in published["majors"]}
     assert {m: by_major[m]["status"] for m in by_major} == \
         {8: "security", 9: "supported", 10: "supported"}
