@@ -11,7 +11,9 @@ in the source file, front matter included.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import importlib.util
 import os
 import re
 import subprocess
@@ -39,6 +41,19 @@ EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
 # Published next to them (download:link only); the last two only when signed.
 LINKABLE = DOWNLOADABLE + ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")
+
+
+def load_sibling(name: str):
+    """hooks/<name>.py by path: works however this hook itself was loaded."""
+    spec = importlib.util.spec_from_file_location(f"{__name__}_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Drawing the pictures: geometry in pure functions, markup in partials/.
+pictures = load_sibling("pictures")
 
 # name -> (number of arguments, block marker?, renderer)
 MARKERS = {}
@@ -259,6 +274,13 @@ def render_lifecycle(context):
     return render("lifecycle.html", majors=data["majors"], status_date=data["status_date"])
 
 
+@marker("release:timeline", block=True)
+def render_timeline(context):
+    data = release_data(context)
+    timeline = pictures.lifecycle_timeline(data["majors"], dt.date.fromisoformat(data["status_date"]))
+    return render("lifecycle-timeline.html", t=timeline)
+
+
 @marker("release:keys", block=True)
 def render_keys(context):
     return render("gpg-keys.html", majors=release_data(context)["majors"])
@@ -372,6 +394,18 @@ def script_usage(context: dict) -> str:
 @marker("script:usage", block=True)
 def render_usage(context):
     return fence(script_usage(context), "text")
+
+
+@marker("script:stages", block=True)
+def render_stages(context):
+    state = script_state(context)
+    text = state["files"]["almalinux-migrate.sh"]["bytes"].decode("utf-8", "replace")
+    try:
+        pre, post = pictures.script_stages(text)
+        diagram = pictures.migration_stages(pre, post, pictures.exit_codes(text))
+    except ValueError as error:
+        raise MarkerError(f"{state['script_display']}: {error}") from None
+    return render("migration-stages.html", d=diagram)
 
 
 @marker("script:exit-codes", block=True)
