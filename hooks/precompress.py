@@ -19,7 +19,7 @@ import gzip
 from pathlib import Path
 
 # HTML, CSS, JS, JSON (the search index, releases.json), XML (sitemap), SVG.
-SUFFIXES = (".html", ".css", ".js", ".json", ".xml", ".svg")
+SUFFIXES = (".html", ".css", ".js", ".json", ".xml", ".svg", ".ics")
 # Material ships lunr's support for other languages (wordcut.js alone is
 # 680 KB, 4 s at quality 11); a search in English never loads it.
 SKIP_DIRS = ("assets/javascripts/lunr/",)

@@ -38,6 +38,7 @@ SERVED_TYPES = {
     ".svg": "image/svg+xml; charset=utf-8",
     ".png": "image/png",
     ".txt": "text/plain; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
     ".gz": "application/gzip",
     ".br": "application/octet-stream",
 }
