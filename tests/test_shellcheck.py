@@ -8,11 +8,11 @@ extension). A missing shellcheck fails the run: a skipped lint hides bugs.
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from project import ROOT
+
 BASH_SHEBANG = re.compile(rb"^#!\s*(/usr/bin/env\s+bash|/(usr/)?bin/bash)\b")
 
 

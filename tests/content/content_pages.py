@@ -5,7 +5,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 DOCS = ROOT / "docs"
 RELEASE_DATA = ROOT / "data" / "releases.yml"
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)

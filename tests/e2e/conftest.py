@@ -17,7 +17,8 @@ import pytest
 
 from nginxserver import NginxError, NginxServer
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 LOCAL_HOST = "127.0.0.1"

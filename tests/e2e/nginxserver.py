@@ -16,7 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 PREVIEW = ROOT / "deploy" / "nginx" / "preview.py"
 START_TIMEOUT = 10
 

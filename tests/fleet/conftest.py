@@ -6,18 +6,12 @@ glue Ansible needs on top of it.
 """
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "migrate"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from simel import MIRROR_URL, Lab, missing_host_requirements  # noqa: E402
-
-from chroot_adapter import handle_for, write_chroot_exe  # noqa: E402
-from fleet_helpers import SCRIPT, Fleet, publish_downloads  # noqa: E402
+from chroot_adapter import handle_for, write_chroot_exe
+from fleet_helpers import SCRIPT, Fleet, publish_downloads
+from simel import MIRROR_URL, Lab, missing_host_requirements
 
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 FLEET_DIR = ROOT / "scripts" / "fleet"
 PLAYBOOK = FLEET_DIR / "migrate.yml"
 SCRIPT = ROOT / "scripts" / "almalinux-migrate.sh"

@@ -3,14 +3,9 @@
 See tests/migrate/README.md and the simel package docstring for the API.
 """
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from simel import Lab, MirrorServer, host_rpmdb_state, missing_host_requirements  # noqa: E402
+from simel import Lab, MirrorServer, host_rpmdb_state, missing_host_requirements
 
 @pytest.fixture(scope="session")
 def host_rpmdb_before():

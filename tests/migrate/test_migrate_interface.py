@@ -10,12 +10,12 @@ import re
 import shlex
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 SCRIPT = ROOT / "scripts" / "almalinux-migrate.sh"
 EXIT_LINE = re.compile(r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#\s+(.+)$", re.M)
 PINNED_LINE = re.compile(r'^readonly (PINNED|PREVIOUS)_FPR_([0-9]+)="([0-9A-F]{40})"$', re.M)

@@ -9,16 +9,18 @@ exactly the code the real build runs.
 """
 
 import importlib.util
-import os
 import re
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
+from mkdocs.config import load_config
+from mkdocs.structure.files import Files
+from mkdocs.utils import meta
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT, run_mkdocs_build
+
 HOOKS = ("release_data", "downloads", "markers", "last_updated")
 
 FAKE_SCRIPT = textwrap.dedent("""\
@@ -68,16 +70,6 @@ def copy_real_project(target, extra_downloads=""):
     assert anchor in config, "mkdocs.yml: extra.downloads.fleet moved; update copy_real_project"
     (target / "mkdocs.yml").write_text(config.replace(anchor, anchor + extra_downloads))
     return target / "mkdocs.yml"
-
-
-def run_build(config, site_dir, env=None):
-    """`mkdocs build --strict` of config into site_dir; the CompletedProcess."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict",
-         "--config-file", str(config), "--site-dir", str(site_dir)],
-        cwd=Path(config).parent, capture_output=True, text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-    )
 
 
 class Site:
@@ -140,7 +132,28 @@ class Site:
             path.write_text(content)
 
     def build(self, env=None):
-        return run_build(self.config, self.output, env)
+        return run_mkdocs_build(self.config, self.output, env)
+
+    def configure(self):
+        """The config as the hooks leave it before any page is read, in
+        process: what `mkdocs build` does first (load mkdocs.yml, every
+        hook's on_startup and on_config). Raises the hooks' PluginError."""
+        config = load_config(str(self.config))
+        config.plugins.on_startup(command="build", dirty=False)
+        return config.plugins.on_config(config)
+
+    def render(self, name, config=None):
+        """docs/<name> through the hooks' on_page_markdown, in process, as
+        MkDocs hands it over (front matter stripped); the Markdown, or the
+        PluginError that would stop the build."""
+        config = config or self.configure()
+        path = self.root / "docs" / name
+        source = path.read_text()
+        page = SimpleNamespace(meta={}, file=SimpleNamespace(
+            src_uri=name, abs_src_path=str(path), content_string=source))
+        markdown, _ = meta.get_data(source)
+        return config.plugins.on_page_markdown(markdown, page=page, config=config,
+                                               files=Files([]))
 
     def html(self, page="index.html"):
         return (self.output / page).read_text()

@@ -19,7 +19,8 @@ import pytest
 import yaml
 from mkdocs.config import load_config
 
-from site_helpers import ROOT, load_hook
+from project import ROOT
+from site_helpers import load_hook
 
 SITE_HOST = urlsplit(load_config(str(ROOT / "mkdocs.yml"))["site_url"]).netloc
 DATA = yaml.load((ROOT / "data" / "releases.yml").read_text(), Loader=yaml.BaseLoader)

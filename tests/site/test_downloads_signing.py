@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import copy_real_project, load_hook, run_build
+from project import run_mkdocs_build
+from site_helpers import copy_real_project, load_hook
 
 SIGNED_FILES = ["SHA256SUMS", "SHA256SUMS.asc", "almalinux-fleet.tar.gz",
                 "almalinux-migrate.sh", "downloads-signing-key.asc"]
@@ -150,7 +151,7 @@ def test_fleet_bundle_carries_the_public_key_and_its_fingerprint(signed_site, ke
 def test_a_second_signed_build_changes_only_the_signature(signed_site, key, tmp_path):
     """Signatures record their time; every other published byte stays the same."""
     again = tmp_path / "again"
-    result = run_build(signed_site.config, again, {"DOWNLOADS_GNUPGHOME": str(key.path)})
+    result = run_mkdocs_build(signed_site.config, again, {"DOWNLOADS_GNUPGHOME": str(key.path)})
     assert result.returncode == 0, result.stderr
     first, second = signed_site.output / "downloads", again / "downloads"
     for name in SIGNED_FILES:
@@ -272,7 +273,7 @@ def served_signed_site(key, tmp_path_factory):
     handler = partial(QuietHandler, directory=str(output))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
-    result = run_build(config, output, {"SITE_URL": url, "DOWNLOADS_GNUPGHOME": str(key.path)})
+    result = run_mkdocs_build(config, output, {"SITE_URL": url, "DOWNLOADS_GNUPGHOME": str(key.path)})
     assert result.returncode == 0, result.stderr
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

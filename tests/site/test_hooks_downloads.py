@@ -11,6 +11,7 @@ import subprocess
 import tarfile
 
 import pytest
+from mkdocs.exceptions import PluginError
 
 FLEET = {
     "site.yml": "- hosts: all\n  roles: [migrate]\n",
@@ -198,17 +199,19 @@ def test_missing_sources_publish_nothing_and_plain_pages_still_build(site):
 ])
 def test_page_using_a_missing_download_fails_clearly(site, marker, missing):
     site.page("get.md", f"# Get\n\n{marker}\n")
-    result = site.build()
-    assert result.returncode != 0
-    assert f"docs/get.md:3: cannot" in result.stderr and missing in result.stderr, result.stderr
+    with pytest.raises(PluginError) as caught:
+        site.render("get.md")
+    message = str(caught.value)
+    assert f"docs/get.md:3: cannot" in message and missing in message, message
 
 
 def test_script_whose_help_fails_stops_the_build(site):
     site.add_script("#!/bin/bash\necho broken >&2\nexit 3\n")
     site.page("get.md", "# Get\n\n<!-- script:usage -->\n")
-    result = site.build()
-    assert result.returncode != 0
-    assert "docs/get.md:3: scripts/almalinux-migrate.sh --help exited with 3: broken" in result.stderr
+    with pytest.raises(PluginError) as caught:
+        site.render("get.md")
+    assert "docs/get.md:3: scripts/almalinux-migrate.sh --help exited with 3: broken" \
+        in str(caught.value)
 
 
 def test_script_help_runs_once_per_build(site, tmp_path):

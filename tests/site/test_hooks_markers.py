@@ -5,6 +5,7 @@ import html
 import re
 
 import pytest
+from mkdocs.exceptions import PluginError
 
 from site_helpers import mark_upcoming_after
 
@@ -64,14 +65,16 @@ def test_markers_in_code_blocks_and_inline_code_are_left_as_written(site):
     ("<!-- relase:table -->", "docs/guide.md:5: unknown marker relase:table"),
     ("<!-- releases:latest 9 -->", "docs/guide.md:5: unknown marker releases:latest"),
 ])
-def test_bad_marker_fails_the_build_naming_page_and_line(site, line, message):
+def test_bad_marker_fails_naming_page_and_line(site, line, message):
+    """In process, through the hooks' on_page_markdown (what stops the build)."""
     site.page("guide.md", f"# Guide\n\nSome text.\n\n{line}\n")
-    result = site.build()
-    assert result.returncode != 0
-    assert message in result.stderr, result.stderr
+    with pytest.raises(PluginError) as caught:
+        site.render("guide.md")
+    assert message in str(caught.value)
 
 
 def test_build_error_counts_lines_from_the_top_of_the_file(site):
+    """End to end: a real build fails on a bad marker naming page and line."""
     """MkDocs hands hooks the page without its front matter; the error must
     still name the line an editor shows."""
     site.page("guide.md", "---\ndescription: >-\n  Two lines\n  of front matter.\n---\n\n"

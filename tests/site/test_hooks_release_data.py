@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from site_helpers import ROOT
+from project import ROOT
 from test_release_data_errors import CASES, REAL_DATA
 
 

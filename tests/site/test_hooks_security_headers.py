@@ -9,7 +9,8 @@ import textwrap
 
 import pytest
 
-from site_helpers import ROOT, load_hook, run_build
+from project import ROOT, run_mkdocs_build
+from site_helpers import load_hook
 
 SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S)
 DATA_TYPE = re.compile(r'\btype="(?!text/javascript|module)[^"]+"')
@@ -171,7 +172,7 @@ def test_page_with_an_inline_event_handler_fails_the_build(tmp_path):
         hooks:
           - {ROOT / 'hooks' / 'security_headers.py'}
         """))
-    result = run_build(config, tmp_path / "site")
+    result = run_mkdocs_build(config, tmp_path / "site")
     assert result.returncode != 0
     assert "index.html:" in result.stderr
     assert "inline event handler onclick=" in result.stderr

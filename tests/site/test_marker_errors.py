@@ -9,7 +9,7 @@ import pytest
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import meta
 
-from site_helpers import ROOT
+from project import ROOT
 
 FRONT_MATTER = "---\ndescription: >-\n  A page with front matter,\n  three lines of it.\n---\n\n"
 

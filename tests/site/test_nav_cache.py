@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import pytest
 from jinja2 import Undefined
 
-from site_helpers import ROOT, load_hook, run_build
+from project import ROOT, run_mkdocs_build
+from site_helpers import load_hook
 
 FEATURES = ["navigation.tabs", "navigation.sections", "navigation.prune", "navigation.indexes"]
 NAV = """\
@@ -73,7 +74,7 @@ def normalized(html):
 
 
 def built_pages(root):
-    result = run_build(root / "mkdocs.yml", root / "site")
+    result = run_mkdocs_build(root / "mkdocs.yml", root / "site")
     assert result.returncode == 0, result.stderr
     return {path.relative_to(root / "site").as_posix(): normalized(path.read_text())
             for path in sorted((root / "site").rglob("*.html"))}

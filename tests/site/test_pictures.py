@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
-from site_helpers import ROOT, load_hook
+from project import ROOT
+from site_helpers import load_hook
 
 pictures = load_hook("pictures")
 SVG = "{http://www.w3.org/2000/svg}"

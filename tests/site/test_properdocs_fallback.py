@@ -15,7 +15,8 @@ from pathlib import Path
 import brotli
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from project import ROOT
+
 GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
 RAW_MARKER = re.compile(r"<!--\s*(release|download|script):")
 HOOK_OUTPUTS = ("releases.json", "downloads/SHA256SUMS", "downloads/almalinux-migrate.sh",

@@ -2,7 +2,7 @@
 
 import re
 
-from site_helpers import ROOT
+from project import ROOT
 
 LIST = ROOT / "data" / "published-urls.txt"
 REDIRECT = re.compile(r'<meta http-equiv="refresh" content="0; url=([^"]+)"')

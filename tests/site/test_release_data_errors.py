@@ -1,9 +1,12 @@
 """Bad release data fails the build with file, line, entry and field, and
-leaves an existing output directory exactly as it was."""
+leaves an existing output directory exactly as it was.
+
+Each kind of bad data runs in process against the loader; one real build
+proves the end-to-end path (the build stops, the output is untouched)."""
 
 import pytest
 
-from site_helpers import ROOT
+from project import ROOT
 
 REAL_DATA = (ROOT / "data" / "releases.yml").read_text()
 
@@ -75,11 +78,36 @@ def line_number(text, needle):
     return text.count("\n", 0, index) + 1
 
 
+def broken_data(old, new):
+    assert REAL_DATA.count(old) >= 1, f"test case no longer matches the data: {old!r}"
+    return REAL_DATA.replace(old, new, 1)
+
+
+def assert_names_line_field_and_entry(message, broken, where, field, entry):
+    expected = f"data/releases.yml:{line_number(broken, where)}:"
+    assert expected in message, f"wanted {expected!r} in:\n{message}"
+    assert field in message, message
+    if entry:
+        assert entry in message, message
+
+
 @pytest.mark.parametrize("old, new, where, field, entry",
                          [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_bad_release_data_fails_before_touching_output(site, old, new, where, field, entry):
-    assert REAL_DATA.count(old) >= 1, f"test case no longer matches the data: {old!r}"
-    broken = REAL_DATA.replace(old, new, 1)
+def test_bad_release_data_is_rejected_naming_line_field_and_entry(
+        hooks, site, old, new, where, field, entry):
+    """In process, through the loader the release_data hook runs on every build."""
+    broken = broken_data(old, new)
+    site.data.write_text(broken)
+    with pytest.raises(hooks["release_data"].DataError) as caught:
+        hooks["release_data"].load_release_data(site.data, "data/releases.yml")
+    assert_names_line_field_and_entry(str(caught.value), broken, where, field, entry)
+
+
+def test_bad_release_data_fails_the_build_before_touching_output(site):
+    """End to end, one case: a real strict build stops with the loader's message
+    and leaves an existing output directory exactly as it was."""
+    old, new, where, field, entry = next(c[1:] for c in CASES if c[0] == "missing-codename")
+    broken = broken_data(old, new)
     site.data.write_text(broken)
     site.output.mkdir()
     sentinel = site.output / "sentinel.txt"
@@ -88,11 +116,7 @@ def test_bad_release_data_fails_before_touching_output(site, old, new, where, fi
     result = site.build()
 
     assert result.returncode != 0, result.stderr
-    expected = f"data/releases.yml:{line_number(broken, where)}:"
-    assert expected in result.stderr, f"wanted {expected!r} in:\n{result.stderr}"
-    assert field in result.stderr, result.stderr
-    if entry:
-        assert entry in result.stderr, result.stderr
+    assert_names_line_field_and_entry(result.stderr, broken, where, field, entry)
     assert sorted(p.name for p in site.output.iterdir()) == ["sentinel.txt"]
     assert sentinel.read_text() == "previous build\n"
 
@@ -101,8 +125,8 @@ def test_case_list_covers_at_least_fifteen_kinds_of_bad_data():
     assert len({case[0] for case in CASES}) >= 15
 
 
-def test_unreadable_data_file_is_named(site):
+def test_unreadable_data_file_is_named(hooks, site):
     site.data.unlink()
-    result = site.build()
-    assert result.returncode != 0
-    assert "data/releases.yml: cannot read" in result.stderr
+    with pytest.raises(hooks["release_data"].DataError) as caught:
+        hooks["release_data"].load_release_data(site.data, "data/releases.yml")
+    assert "data/releases.yml: cannot read" in str(caught.value)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from site_helpers import ROOT, load_hook, mark_upcoming_after
+from project import ROOT
+from site_helpers import load_hook, mark_upcoming_after
 
 try:
     import feedparser

@@ -7,7 +7,7 @@ import feedparser
 import icalendar
 import jsonschema
 
-from site_helpers import ROOT
+from project import ROOT
 
 
 def test_releases_json_follows_its_published_schema(built_site):

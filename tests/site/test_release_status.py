@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from site_helpers import ROOT
+from project import ROOT
 
 REAL_DATA = (ROOT / "data" / "releases.yml").read_text()
 BUILD_DAY = dt.date(2026, 11, 26)

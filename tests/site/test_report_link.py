@@ -5,7 +5,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 
-from site_helpers import ROOT
+from project import ROOT
 
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>Report a problem with this page</a>')
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from site_helpers import ROOT
+from project import ROOT
 
 REQUIREMENTS = ROOT / "requirements"
 LOCKS = ["site", "test"]

@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from site_helpers import ROOT, Site, load_hook
+from project import ROOT
+from site_helpers import Site, load_hook
 
 serve_guard = load_hook("serve_guard")
 
