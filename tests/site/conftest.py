@@ -1,5 +1,7 @@
 """Fixtures for the site tests (helpers live in site_helpers.py)."""
 
+import logging
+
 import pytest
 
 from site_helpers import HOOKS, Site, load_hook
@@ -17,3 +19,14 @@ def site(tmp_path):
     project = Site(tmp_path / "project")
     project.page("index.md", "# Home\n\nNothing here.\n")
     return project
+
+
+@pytest.fixture
+def stale_warnings(hooks):
+    """What the release_data hook's staleness logger says while a test runs."""
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    hooks["release_data"].stale_log.addHandler(handler)
+    yield seen
+    hooks["release_data"].stale_log.removeHandler(handler)
