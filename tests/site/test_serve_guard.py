@@ -51,7 +51,8 @@ class Server:
              "--config-file", str(site.config)],
             cwd=site.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self):
         for line in self.proc.stdout:
@@ -73,6 +74,8 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.reader.join(timeout=30)  # it ends at the pipe's end of file
+        self.proc.stdout.close()  # ours to close: left open it is a ResourceWarning
 
 
 @pytest.mark.slow
