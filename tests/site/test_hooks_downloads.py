@@ -13,6 +13,8 @@ import tarfile
 import pytest
 from mkdocs.exceptions import PluginError
 
+from site_helpers import Site
+
 FLEET = {
     "site.yml": "- hosts: all\n  roles: [migrate]\n",
     "roles/migrate/tasks/main.yml": "---\n- name: run\n  ansible.builtin.command: true\n",
@@ -80,8 +82,11 @@ def test_sha256sums_lists_each_file_in_sha256sum_format(hooks, tmp_path):
     assert sums.decode().splitlines()[0].endswith("  a.sh")
 
 
-@pytest.fixture
-def download_site(site):
+@pytest.fixture(scope="module")
+def download_site(tmp_path_factory):
+    """A site with the script, the fleet and pages using every download and
+    script marker, built once (strict) for the tests that only read it."""
+    site = Site(tmp_path_factory.mktemp("downloads") / "project")
     site.add_script()
     site.add_fleet(FLEET)
     site.page("index.md", """\
@@ -106,12 +111,12 @@ def download_site(site):
 
         <!-- script:exit-codes -->
         """)
+    result = site.build()
+    assert result.returncode == 0, result.stderr
     return site
 
 
 def test_published_files_verify_with_sha256sum(download_site):
-    result = download_site.build()
-    assert result.returncode == 0, result.stderr
     published = download_site.output / "downloads"
     assert sorted(p.name for p in published.iterdir()) == \
         ["SHA256SUMS", "almalinux-fleet.tar.gz", "almalinux-migrate.sh"]
@@ -122,7 +127,6 @@ def test_published_files_verify_with_sha256sum(download_site):
 
 
 def test_markers_show_the_checksums_of_the_published_bytes(download_site):
-    assert download_site.build().returncode == 0
     published = download_site.output / "downloads"
     page = download_site.html()
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
@@ -138,7 +142,6 @@ def test_markers_show_the_checksums_of_the_published_bytes(download_site):
 
 
 def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, hooks):
-    assert download_site.build().returncode == 0
     page = download_site.html()
     blocks = re.findall(r'<div class="[^"]*highlight"><pre>.*?</pre></div>', page, re.S)
     assert len(blocks) == 2
@@ -154,7 +157,6 @@ def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, h
 
 def test_install_commands_really_verify_the_download(download_site, tmp_path):
     """Run the rendered commands against the built site (curl over file://)."""
-    assert download_site.build().returncode == 0
     if shutil.which("curl") is None:
         pytest.fail("curl is needed for this test")
     page = download_site.html()
@@ -173,8 +175,6 @@ def test_install_commands_really_verify_the_download(download_site, tmp_path):
 
 
 def test_script_usage_and_exit_codes_come_from_the_script(download_site):
-    result = download_site.build()
-    assert result.returncode == 0, result.stderr
     deep = download_site.html("guide/deep/page/index.html")
     assert "Usage: almalinux-migrate.sh [--check] [--help]" in deep
     assert "only run the preflight checks" in deep
