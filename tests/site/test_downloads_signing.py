@@ -15,9 +15,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import PluginError
 
 from project import run_mkdocs_build
-from site_helpers import copy_real_project, load_hook
+from site_helpers import Site, copy_real_project, load_hook
 
 SIGNED_FILES = ["SHA256SUMS", "SHA256SUMS.asc", "almalinux-fleet.tar.gz",
                 "almalinux-migrate.sh", "downloads-signing-key.asc"]
@@ -90,9 +91,10 @@ def make_site(site, fingerprint=None, page=PAGE):
     return site
 
 
-@pytest.fixture
-def signed_site(site, key):
-    make_site(site, key.fingerprint)
+@pytest.fixture(scope="module")
+def signed_site(tmp_path_factory, key):
+    """A throwaway site signed with the test key, built once for the tests that read it."""
+    site = make_site(Site(tmp_path_factory.mktemp("signed") / "project"), key.fingerprint)
     result = site.build({"DOWNLOADS_GNUPGHOME": str(key.path)})
     assert result.returncode == 0, result.stderr
     site.log = result.stderr
@@ -166,7 +168,8 @@ def test_a_second_signed_build_changes_only_the_signature(signed_site, key, tmp_
     pytest.param(lambda text: text + f"{'0' * 64}  evil.sh\n", id="added-line"),
 ])
 def test_tampered_sha256sums_fails_gpgv(signed_site, tmp_path, tamper):
-    published = signed_site.output / "downloads"
+    # A copy: the signed build is shared by the tests of this module.
+    published = shutil.copytree(signed_site.output / "downloads", tmp_path / "downloads")
     sums = published / "SHA256SUMS"
     sums.write_text(tamper(sums.read_text()))
     result = gpgv_status(published, tmp_path)
@@ -206,7 +209,9 @@ def test_signature_check_after_signing_refuses_what_the_pinned_key_did_not_sign(
 
 @pytest.mark.parametrize("scenario", ["other-key-in-home", "no-home-variable", "home-missing",
                                       "malformed-fingerprint"])
-def test_build_without_the_pinned_key_fails_with_the_reason(site, key, other_key, scenario):
+def test_build_without_the_pinned_key_fails_with_the_reason(
+        site, key, other_key, monkeypatch, scenario):
+    """In process: the downloads hook's on_config, which stops the build."""
     pinned, home, message = {
         "other-key-in-home": (key.fingerprint, other_key.path,
                               f"holds no secret key with the fingerprint pinned in mkdocs.yml "
@@ -219,10 +224,11 @@ def test_build_without_the_pinned_key_fails_with_the_reason(site, key, other_key
                                   "signing_key must be the signing key's full fingerprint"),
     }[scenario]
     make_site(site, pinned)
-    result = site.build({"DOWNLOADS_GNUPGHOME": str(home)})
-    assert result.returncode != 0
-    assert "Cannot sign the downloads: " in result.stderr and message in result.stderr, \
-        result.stderr
+    monkeypatch.setenv("DOWNLOADS_GNUPGHOME", str(home))
+    with pytest.raises(PluginError) as caught:
+        site.configure()
+    error = str(caught.value)
+    assert "Cannot sign the downloads: " in error and message in error, error
     assert not (site.output / "downloads").exists()
 
 
@@ -248,10 +254,10 @@ def test_no_key_configured_builds_unsigned_and_the_page_says_so(site, key):
 
 def test_link_to_the_key_of_an_unsigned_site_fails_clearly(site):
     make_site(site, None)
-    result = site.build()
-    assert result.returncode != 0
+    with pytest.raises(PluginError) as caught:
+        site.render("index.md")
     assert ("docs/index.md:7: cannot publish downloads-signing-key.asc: the downloads are "
-            "unsigned") in result.stderr, result.stderr
+            "unsigned") in str(caught.value)
 
 
 # -----------------------------------------------------------------------------
