@@ -114,3 +114,5 @@ class NginxServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            self.process.stderr.close()  # left open it is a ResourceWarning

@@ -292,6 +292,7 @@ http {{
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()  # left open it is a ResourceWarning
 
 
 def wait_for(port, server):
