@@ -41,7 +41,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+# A script, not a test: pytest.ini's pythonpath does not apply. The e2e
+# helpers import the shared ROOT from tests/project.py.
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
 from nginxserver import NginxServer  # noqa: E402
 from siteserver import SiteServer  # noqa: E402
