@@ -157,6 +157,7 @@ ALLOW_HTTP=0
 CUSTOM_FPR=""
 LOG_FILE="${DEFAULT_LOG}"
 LOG_GIVEN=0
+declare -a ALLOW_REMOVE=()   # --allow-remove: packages the swap may remove
 
 # Detected system.
 OS_ID=""
@@ -182,6 +183,8 @@ declare -a THIRD_PARTY_REPOS=()
 declare -a SOURCE_REPO_FILES=()
 declare -a SOURCE_PKGS=()
 declare -a TARGET_PKGS=()
+declare -a MIRROR_PROVIDES=()  # what AlmaLinux's release-side packages provide (BaseOS)
+declare -a DEPENDENTS=()       # packages the swap would remove beyond the release set
 
 #######################################
 # Output helpers.
@@ -228,6 +231,10 @@ Options:
                      builds); the report and the log say so.
   --fingerprint FPR  Trust the key with this fingerprint instead of the pinned
                      AlmaLinux key (for a mirror signed with your own key).
+  --allow-remove PKG Let the release swap remove the installed package PKG
+                     (one that depends on the source's release packages, as a
+                     vendor agent requiring centos-release does). Without it,
+                     such a removal is a blocker. Repeatable.
   --log FILE         Write the whole transcript to FILE
                      (default: ${DEFAULT_LOG}; --check logs only when given).
   --version          Print the version and exit.
@@ -355,7 +362,7 @@ state_load() {
 # The keys of a state file; every one is written by the first state_save.
 readonly STATE_KEYS=(STEP PONR SOURCE_ID SOURCE_NAME SOURCE_VERSION_ID MAJOR ARCH
   MACHINE_ID SCRIPT_VERSION MIRROR FINGERPRINT SOURCE_PKGS TARGET_PKGS BACKUP_DIR
-  UNSAFE_START THIRD_PARTY SOURCE_REPO_FILES)
+  UNSAFE_START THIRD_PARTY SOURCE_REPO_FILES REMOVALS)
 
 # Fills STATE from the state file (unchecked: state_problems first). Changes STATE.
 state_read() {
@@ -480,7 +487,7 @@ state_validate() {
       fi
       ;;
     FINGERPRINT) [[ -z "${value}" || "${value}" =~ ^[0-9A-F]{40}$ ]] && ok=1 ;;
-    SOURCE_PKGS | TARGET_PKGS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
+    SOURCE_PKGS | TARGET_PKGS | REMOVALS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
     BACKUP_DIR) [[ -z "${value}" || "${value}" =~ ^${WORK_DIR}/backup-[0-9]{8}T[0-9]{6}Z$ ]] && ok=1 ;;
     UNSAFE_START) [[ "${value}" =~ ^[0-9]*$ ]] && ok=1 ;;
     SOURCE_VERSION_ID) [[ "${value}" =~ ^[0-9]+(\.[0-9]+)*$ ]] && ok=1 ;;
@@ -978,12 +985,12 @@ parse_args() {
       --check) CHECK_ONLY=1 ;;
       -y | --yes) ASSUME_YES=1 ;;
       --allow-insecure-http) ALLOW_HTTP=1 ;;
-      --mirror | --fingerprint | --log)
+      --mirror | --fingerprint | --log | --allow-remove)
         (($# >= 2)) || bail "${EXIT_USAGE}" "$1 needs an argument (see --help)"
         set_option "$1" "$2"
         shift
         ;;
-      --mirror=* | --fingerprint=* | --log=*) set_option "${1%%=*}" "${1#*=}" ;;
+      --mirror=* | --fingerprint=* | --log=* | --allow-remove=*) set_option "${1%%=*}" "${1#*=}" ;;
       --version)
         printf '%s %s\n' "${SCRIPT_NAME}" "${VERSION}"
         exit "${EXIT_OK}"
@@ -1054,6 +1061,11 @@ set_option() {
       [[ "${value}" =~ ^[0-9A-F]{40}$ ]] ||
         bail "${EXIT_USAGE}" "--fingerprint must be 40 hexadecimal digits, got '$2'"
       CUSTOM_FPR="${value}"
+      ;;
+    --allow-remove)
+      [[ "${value}" =~ ^[A-Za-z0-9._+-]+$ ]] ||
+        bail "${EXIT_USAGE}" "--allow-remove needs a package name, got $(printf '%q' "${value}")"
+      ALLOW_REMOVE+=("${value}")
       ;;
     --log)
       [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
@@ -1233,9 +1245,11 @@ check_releasever_pin() {
   WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
 }
 
-# The almalinux-release version in the mirror's BaseOS metadata (empty when
-# it cannot be read: the other checks report an unreachable mirror).
-mirror_release_version() {
+# Reads the mirror's BaseOS metadata: prints "V <version>" for the newest
+# almalinux-release, "P <capability>" for what the almalinux-* packages
+# there provide (nothing when it cannot be read: the other checks report an
+# unreachable mirror).
+mirror_release_metadata() {
   local base href="" tmp
   local -a unpack=()
   base="$(repo_url BaseOS)"
@@ -1256,18 +1270,70 @@ mirror_release_version() {
   if ((${#unpack[@]} > 0)) && command -v "${unpack[0]}" >/dev/null &&
     fetch "${base}${href}" "${tmp}/primary" "${MAX_METADATA_BYTES}" 2>/dev/null; then
     "${unpack[@]}" <"${tmp}/primary" 2>/dev/null |
-      awk '/<name>almalinux-release<\/name>/ { want = 1; next }
-        want && /<version / { match($0, /ver="[^"]*"/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' |
-      sort -V | tail -n1 || true
+      awk '/<name>[^<]*<\/name>/ { name = $0; sub(/.*<name>/, "", name); sub(/<\/name>.*/, "", name)
+          alma = (name ~ /^almalinux-/); if (alma) print "P " name
+          want = (name == "almalinux-release"); next }
+        want && /<version / { match($0, /ver="[^"]*"/); print "V " substr($0, RSTART + 5, RLENGTH - 6); want = 0 }
+        /<rpm:provides>/ { prov = 1; next }
+        /<\/rpm:provides>/ { prov = 0; next }
+        prov && alma && /<rpm:entry / { match($0, /name="[^"]*"/); print "P " substr($0, RSTART + 6, RLENGTH - 7) }' |
+      sort -u -V || true
   fi
   rm -rf -- "${tmp}"
 }
 
+# Sets MIRROR_PROVIDES.
 check_mirror_release() {
-  local version
-  version="$(mirror_release_version)"
+  local version metadata
+  metadata="$(mirror_release_metadata)"
+  version="$(printf '%s\n' "${metadata}" | awk '$1 == "V" { print $2 }' | tail -n1)"
+  mapfile -t MIRROR_PROVIDES < <(printf '%s\n' "${metadata}" | awk '$1 == "P" { print $2 }')
   if release_is_outdated "${version}"; then
     WARNINGS+=("$(outdated_release_warning "${version}")")
+  fi
+}
+
+# Packages that need something only the source's release-side packages
+# provide (a vendor agent requiring centos-release): rpm's own test erase of
+# those packages, less what AlmaLinux's release packages provide (from the
+# mirror's metadata). The swap would remove them; before the point of no
+# return step_download checks the same with dnf's resolution of the exact
+# transaction. Adds to BLOCKERS and WARNINGS; sets DEPENDENTS.
+check_dependents() {
+  local cap pkg
+  local -A seen=()
+  DEPENDENTS=()
+  ((${#SOURCE_PKGS[@]} > 0)) || return 0
+  while read -r cap pkg; do
+    [[ -n "${pkg}" && -z "${seen[${pkg}]:-}" ]] || continue
+    [[ " ${MIRROR_PROVIDES[*]} " == *" ${cap} "* ]] && continue
+    seen["${pkg}"]=1
+    DEPENDENTS+=("${pkg}")
+  done < <(LC_ALL=C rpm -e --test -- "${SOURCE_PKGS[@]}" 2>&1 |
+    awk '/ is needed by \(installed\) / { print $1, $NF }' |
+    while read -r cap pkg; do
+      printf '%s %s\n' "${cap}" "$(rpm -q --qf '%{NAME}\n' -- "${pkg}" 2>/dev/null | head -n1)"
+    done)
+  report_removals "${DEPENDENTS[@]}"
+}
+
+# Sorts packages the swap would remove ("$@") into accepted ones (--allow-remove:
+# a warning) and the others (a blocker). Adds to BLOCKERS and WARNINGS.
+report_removals() {
+  local pkg
+  local -a refused=() accepted=()
+  for pkg in "$@"; do
+    if [[ " ${ALLOW_REMOVE[*]} " == *" ${pkg} "* ]]; then
+      accepted+=("${pkg}")
+    else
+      refused+=("${pkg}")
+    fi
+  done
+  if ((${#refused[@]} > 0)); then
+    BLOCKERS+=("the release swap would remove ${refused[*]}: they depend on ${OS_NAME}'s release packages. Remove them first, or accept the removal with --allow-remove PKG (once per package)")
+  fi
+  if ((${#accepted[@]} > 0)); then
+    WARNINGS+=("accepted with --allow-remove: the release swap removes ${accepted[*]}")
   fi
 }
 
@@ -1317,6 +1383,7 @@ preflight() {
     BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")
   fi
   classify_repos
+  check_dependents
   if [[ -n "${CUSTOM_FPR}" ]]; then
     WARNINGS+=("TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY")
   fi
@@ -1344,6 +1411,9 @@ print_report() {
   for item in "${THIRD_PARTY_REPOS[@]}"; do printf '  - %s\n' "${item}"; done
   printf '\nWhat would change:\n'
   printf '  - remove: %s\n' "${SOURCE_PKGS[*]:-none}"
+  if ((${#DEPENDENTS[@]} > 0)); then
+    printf '  - removed with them (they depend on them): %s\n' "${DEPENDENTS[*]}"
+  fi
   printf '  - install: %s (those the AlmaLinux repositories have)\n' "${TARGET_PKGS[*]}"
   printf '  - disabled with the source repositories: %s\n' \
     "$(printf '%s\n' "${SOURCE_REPO_FILES[@]##*/}" | paste -sd' ' -)"
@@ -1612,8 +1682,62 @@ step_download() {
     die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
   dnf_run pre --downloadonly distro-sync ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+  check_swap_removals
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
+}
+
+# What the swap transaction would remove beyond the release-side packages it
+# replaces, one name a line. dnf resolves the same shell script the swap
+# runs (swap_with_dnf: remove the source's release-side packages, install
+# AlmaLinux's, distro-sync), with --assumeno: it stops at the question, after
+# printing the transaction table. No guess of ours about dependencies: the
+# solver decides here as it will in the swap. The names are read from the
+# table's "Removing..." sections (the first word of a line that starts with
+# one space; a long name wraps onto a line of its own, the rest follows
+# further indented). When the whole transaction does not resolve, the swap
+# falls back to the release packages alone: that one is resolved instead.
+swap_removals() {
+  local script="${WORK_DIR}/swap-test.dnf"
+  local out also
+  for also in distro-sync ""; do
+    {
+      ((${#SOURCE_PKGS[@]} > 0)) && printf 'remove %s\n' "${SOURCE_PKGS[*]}"
+      printf 'install %s\n' "${TARGET_PKGS[*]}"
+      [[ -n "${also}" ]] && printf '%s\n' "${also}"
+      printf 'run\n'
+    } >"${script}"
+    out="$(LC_ALL=C dnf_run pre --assumeno shell "${script}" 2>&1)" || true
+    [[ "${out}" == *"Transaction Summary"* ]] && break
+    log "dnf could not resolve the swap transaction${also:+ with ${also}}: $(printf '%s\n' "${out}" | grep -m1 -i 'error\|problem' || true)"
+  done
+  rm -f -- "${script}"
+  printf '%s\n' "${out}" |
+    awk '/^[A-Z][^:]*:[ \t]*$/ { removing = ($0 ~ /^Removing/); next }
+      /^[ \t]*$/ { removing = 0; next }
+      removing && /^ [^ ]/ { print $1 }' |
+    grep -vxF -f <(printf '%s\n' "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}" gpg-pubkey) |
+    sort -u || true
+}
+
+# Before the point of no return: a package the swap would remove that is not
+# accepted with --allow-remove stops the run (nothing changed); accepted ones
+# are logged and kept in the state for the final report. Changes STATE.
+check_swap_removals() {
+  local -a removals
+  mapfile -t removals < <(swap_removals)
+  BLOCKERS=()
+  WARNINGS=()
+  report_removals "${removals[@]}"
+  if ((${#BLOCKERS[@]} > 0)); then
+    PHASE="start"
+    discard_work
+    bail "${EXIT_BLOCKED}" "${BLOCKERS[0]} (dnf's resolution of the swap transaction). Nothing changed."
+  fi
+  if ((${#removals[@]} > 0)); then
+    warn "accepted with --allow-remove: the release swap removes ${removals[*]}"
+  fi
+  state_save REMOVALS "${removals[*]}"
 }
 
 step_verify_signatures() {
@@ -2012,6 +2136,9 @@ step_finish() {
   if [[ -n "${STATE[THIRD_PARTY]:-}" ]]; then
     log "third-party repositories kept enabled: ${STATE[THIRD_PARTY]}"
   fi
+  if [[ -n "${STATE[REMOVALS]:-}" ]]; then
+    log "removed by the release swap, as accepted with --allow-remove: ${STATE[REMOVALS]}"
+  fi
   if [[ -n "${others}" ]]; then
     log "packages not built by AlmaLinux (third-party or not in the AlmaLinux repositories): ${others}"
   fi
@@ -2191,6 +2318,7 @@ migrate() {
   state_save STEP preflight PONR 0 SOURCE_ID "${OS_ID}" SOURCE_NAME "${OS_NAME} ${OS_VERSION}" \
     SOURCE_VERSION_ID "${OS_VERSION}" MAJOR "${MAJOR}" ARCH "${ARCH}" \
     MACHINE_ID "$(machine_id)" SCRIPT_VERSION "${VERSION}" BACKUP_DIR "" UNSAFE_START "" \
+    REMOVALS "" \
     MIRROR "${MIRROR}" FINGERPRINT "${CUSTOM_FPR}" \
     SOURCE_PKGS "${SOURCE_PKGS[*]}" TARGET_PKGS "${TARGET_PKGS[*]}" \
     THIRD_PARTY "${third%, }" \

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from simel import NEWER, RPMDB_VOLATILE, diff_digests
+from simel import NEWER, RPMDB_VOLATILE, diff_digests, rpms
 from test_migrate_scenarios import EXIT, MIGRATION_TIMEOUT, assert_migrated, state_of
 
 WORK_DIR = "/var/lib/almalinux-migrate"
@@ -131,3 +131,90 @@ def test_resume_past_the_swap_that_never_happened_runs_the_swap(interrupted_in_s
     assert_migrated(root, simel_lab, result)
     assert "almalinux-release is not installed (or not AlmaLinux's): running the release swap again" \
         in result.output
+
+
+# ---------------------------------------------------------------- dependents of the release
+AGENT = "simel-vendor-agent"
+
+
+@pytest.fixture
+def make_agent_root(make_root, simel_lab, tmp_path):
+    """make_agent_root(requires) -> a root with a vendor agent that has that
+    requirement."""
+    def make(requires):
+        return install_agent(make_root(FAMILY), simel_lab, tmp_path, requires)
+    return make
+
+
+@pytest.fixture
+def root_with_agent(make_agent_root):
+    """A root with a vendor agent that Requires the source's release package
+    by name (AlmaLinux's release packages do not provide it)."""
+    return make_agent_root("centos-stream-release")
+
+
+def install_agent(root, simel_lab, tmp_path, requires):
+    agent = rpms.Package(AGENT, "3.1", "1", "Example Vendor", requires=[requires],
+                         files={f"/usr/share/{AGENT}/agent.conf": "interval=60\n"},
+                         dirs=[f"/usr/share/{AGENT}"])
+    built = rpms.build(simel_lab.home, [agent], tmp_path / "agent", "simel-agent")
+    inside = root.path / "var/tmp" / built[AGENT].name
+    inside.write_bytes(built[AGENT].read_bytes())
+    installed = root.run(["rpm", "-i", "--nosignature", f"/var/tmp/{inside.name}"])
+    assert installed.returncode == 0, str(installed)
+    inside.unlink()
+    return root
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "migration"])
+def test_package_the_swap_would_remove_is_a_blocker(check, root_with_agent, script_args):
+    root = root_with_agent
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    args = ["--check"] if check else []
+    result = root.run_script(*args, *script_args(root, yes=not check),
+                             timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert f"the release swap would remove {AGENT}" in result.output, str(result)
+    assert "--allow-remove" in result.output
+    assert root.package(AGENT) is not None
+    if check:
+        assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+    else:
+        assert snapshot_unchanged(root, before)
+
+
+def snapshot_unchanged(root, before):
+    """Nothing but the log and the work directory's lock differ."""
+    after = root.digest(exclude=RPMDB_VOLATILE)
+    return [d for d in diff_digests(before, after)
+            if "var/log/almalinux-migrate.log" not in d and "var/lib/almalinux-migrate" not in d] == []
+
+
+def test_removal_accepted_with_allow_remove_is_done_and_reported(root_with_agent, script_args,
+                                                                 simel_lab):
+    root = root_with_agent
+    check = root.run_script("--check", "--allow-remove", AGENT, *script_args(root, yes=False))
+    assert check.returncode == EXIT["OK"], str(check)
+    assert f"accepted with --allow-remove: the release swap removes {AGENT}" in check.stdout
+    result = root.run_script("--allow-remove", AGENT, *script_args(root),
+                             timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    assert root.package(AGENT) is None
+    assert f"removed by the release swap, as accepted with --allow-remove: {AGENT}" in result.output
+
+
+def test_removal_only_dnf_resolution_shows_is_a_blocker_before_the_point_of_no_return(
+        make_agent_root, script_args):
+    # "redhat-release < 9.5": AlmaLinux's almalinux-release provides
+    # redhat-release, but 9.8, so the preflight's name check passes it; dnf's
+    # resolution of the exact swap transaction removes the agent.
+    root = make_agent_root("redhat-release < 9.5")
+    assert root.run_script("--check", *script_args(root, yes=False)).returncode == EXIT["OK"]
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert (f"the release swap would remove {AGENT}: they depend on" in result.output
+            and "(dnf's resolution of the swap transaction)" in result.output), str(result)
+    assert "point of no return" not in result.output
+    assert root.package(AGENT) is not None and root.package("almalinux-release") is None
+    assert snapshot_unchanged(root, before)
