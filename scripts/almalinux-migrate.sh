@@ -344,8 +344,12 @@ state_load() {
   problem="$(state_problems)" || true
   if [[ -n "${problem}" ]]; then
     if [[ "${STATE[PONR]:-}" == "0" ]] || grep -qx 'PONR=0' -- "${STATE_FILE}"; then
-      warn "the state file ${STATE_FILE} ${problem}; it is from a run that changed nothing: discarded, starting over"
       STATE=()
+      if ((CHECK_ONLY == 1)); then
+        warn "the state file ${STATE_FILE} ${problem}; it is from a run that changed nothing: ignored (a migration discards it)"
+        return 0
+      fi
+      warn "the state file ${STATE_FILE} ${problem}; it is from a run that changed nothing: discarded, starting over"
       rm -f -- "${STATE_FILE}"
       return 0
     fi
@@ -1697,6 +1701,9 @@ step_download() {
 # one space; a long name wraps onto a line of its own, the rest follows
 # further indented). When the whole transaction does not resolve, the swap
 # falls back to the release packages alone: that one is resolved instead.
+# dnf is called as "dnf sh" (its short name for "shell"): only the swap
+# transaction itself runs "dnf shell", so the log (and a fault injected into
+# it) tells the two apart.
 swap_removals() {
   local script="${WORK_DIR}/swap-test.dnf"
   local out also
@@ -1707,7 +1714,7 @@ swap_removals() {
       [[ -n "${also}" ]] && printf '%s\n' "${also}"
       printf 'run\n'
     } >"${script}"
-    out="$(LC_ALL=C dnf_run pre --assumeno shell "${script}" 2>&1)" || true
+    out="$(LC_ALL=C dnf_run pre --assumeno sh "${script}" 2>&1)" || true
     [[ "${out}" == *"Transaction Summary"* ]] && break
     log "dnf could not resolve the swap transaction${also:+ with ${also}}: $(printf '%s\n' "${out}" | grep -m1 -i 'error\|problem' || true)"
   done
@@ -1797,6 +1804,9 @@ confirm() {
   printf '\nAbout to migrate %s %s to AlmaLinux %s:\n' "${OS_NAME}" "${OS_VERSION}" "${MAJOR}"
   printf '  remove:  %s\n' "${SOURCE_PKGS[*]}"
   printf '  install: %s\n' "${TARGET_PKGS[*]}"
+  if [[ -n "${STATE[REMOVALS]:-}" ]]; then
+    printf '  also remove (accepted with --allow-remove): %s\n' "${STATE[REMOVALS]}"
+  fi
   printf '  then distro-sync %s verified package(s) from %s\n' \
     "$(find "${CACHE_DIR}" -name '*.rpm' | wc -l)" "${MIRROR}"
   printf 'Continue? [y/N] '
