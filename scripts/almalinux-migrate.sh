@@ -1308,6 +1308,10 @@ check_dependents() {
   local -A seen=()
   DEPENDENTS=()
   ((${#SOURCE_PKGS[@]} > 0)) || return 0
+  if ((${#MIRROR_PROVIDES[@]} == 0)); then
+    WARNINGS+=("what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download")
+    return 0
+  fi
   while read -r cap pkg; do
     [[ -n "${pkg}" && -z "${seen[${pkg}]:-}" ]] || continue
     [[ " ${MIRROR_PROVIDES[*]} " == *" ${cap} "* ]] && continue
