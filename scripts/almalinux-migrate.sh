@@ -144,6 +144,7 @@ readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
 
 readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
 # Module streams are remapped first: the swap's transaction already syncs.
+# A resume at a step after swap-release first checks that the swap happened.
 readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync bootloader finish)
 
 # Options.
@@ -156,6 +157,7 @@ ALLOW_HTTP=0
 CUSTOM_FPR=""
 LOG_FILE="${DEFAULT_LOG}"
 LOG_GIVEN=0
+declare -a ALLOW_REMOVE=()   # --allow-remove: packages the swap may remove
 
 # Detected system.
 OS_ID=""
@@ -181,6 +183,8 @@ declare -a THIRD_PARTY_REPOS=()
 declare -a SOURCE_REPO_FILES=()
 declare -a SOURCE_PKGS=()
 declare -a TARGET_PKGS=()
+declare -a MIRROR_PROVIDES=()  # what AlmaLinux's release-side packages provide (BaseOS)
+declare -a DEPENDENTS=()       # packages the swap would remove beyond the release set
 
 #######################################
 # Output helpers.
@@ -227,6 +231,10 @@ Options:
                      builds); the report and the log say so.
   --fingerprint FPR  Trust the key with this fingerprint instead of the pinned
                      AlmaLinux key (for a mirror signed with your own key).
+  --allow-remove PKG Let the release swap remove the installed package PKG
+                     (one that depends on the source's release packages, as a
+                     vendor agent requiring centos-release does). Without it,
+                     such a removal is a blocker. Repeatable.
   --log FILE         Write the whole transcript to FILE
                      (default: ${DEFAULT_LOG}; --check logs only when given).
   --version          Print the version and exit.
@@ -326,20 +334,28 @@ cleanup() {
 #######################################
 # State file: KEY=value lines, written atomically (temp, sync, rename, sync).
 #######################################
+# Reads the state file into STATE. A damaged, truncated or foreign state (see
+# state_problems) stops the run before anything is done; before the point of
+# no return nothing was changed, so it is discarded and the run starts over.
+# Changes STATE.
 state_load() {
-  local key value
+  local problem
   [[ -r "${STATE_FILE}" ]] || return 0
-  while IFS='=' read -r key value; do
-    case "${key}" in
-      STEP | PONR | SOURCE_ID | SOURCE_NAME | MAJOR | ARCH | MIRROR | FINGERPRINT | \
-        SOURCE_PKGS | TARGET_PKGS | BACKUP_DIR | UNSAFE_START | THIRD_PARTY | \
-        SOURCE_REPO_FILES)
-        state_validate "${key}" "${value}"
-        STATE["${key}"]="${value}"
-        ;;
-      *) ;;
-    esac
-  done <"${STATE_FILE}"
+  problem="$(state_problems)" || true
+  if [[ -n "${problem}" ]]; then
+    if [[ "${STATE[PONR]:-}" == "0" ]] || grep -qx 'PONR=0' -- "${STATE_FILE}"; then
+      STATE=()
+      if ((CHECK_ONLY == 1)); then
+        warn "the state file ${STATE_FILE} ${problem}; it is from a run that changed nothing: ignored (a migration discards it)"
+        return 0
+      fi
+      warn "the state file ${STATE_FILE} ${problem}; it is from a run that changed nothing: discarded, starting over"
+      rm -f -- "${STATE_FILE}"
+      return 0
+    fi
+    bail "${EXIT_BLOCKED}" "the state file ${STATE_FILE} ${problem}; nothing was run. Finish that migration with the script version and system that started it, restore the file from the log, or remove it if no migration was started. Nothing changed."
+  fi
+  state_read
   # A resume goes on with the saved mirror unless --mirror names another.
   if [[ "${STATE[PONR]:-0}" == "1" && "${STATE[MIRROR]:-}" == http://* ]] &&
     ((ALLOW_HTTP == 0 && MIRROR_GIVEN == 0)); then
@@ -347,9 +363,106 @@ state_load() {
   fi
 }
 
+# The keys of a state file; every one is written by the first state_save.
+readonly STATE_KEYS=(STEP PONR SOURCE_ID SOURCE_NAME SOURCE_VERSION_ID MAJOR ARCH
+  MACHINE_ID SCRIPT_VERSION MIRROR FINGERPRINT SOURCE_PKGS TARGET_PKGS BACKUP_DIR
+  UNSAFE_START THIRD_PARTY SOURCE_REPO_FILES REMOVALS)
+
+# Fills STATE from the state file (unchecked: state_problems first). Changes STATE.
+state_read() {
+  local key value
+  STATE=()
+  while IFS='=' read -r key value; do
+    [[ " ${STATE_KEYS[*]} " == *" ${key} "* ]] && STATE["${key}"]="${value}"
+  done <"${STATE_FILE}"
+}
+
+# The machine's identity as the state file records it (empty if none).
+machine_id() {
+  local id=""
+  [[ -r /etc/machine-id ]] && read -r id </etc/machine-id 2>/dev/null
+  [[ "${id}" =~ ^[0-9a-f]{32}$ ]] && printf '%s' "${id}"
+  return 0
+}
+
+# Prints, and fails with, what is wrong with the state file: a value that
+# fails state_validate, a line that is no KEY=value of a known key, a
+# missing key or last newline (a truncated file), an unknown step, or a
+# system other than the one running now (os-release ID and major version,
+# machine-id, architecture) or another script version. Changes STATE.
+state_problems() {
+  local key value line problem i cut=0
+  local -a found=() lines
+  STATE=()
+  mapfile -t lines <"${STATE_FILE}"
+  # Written lines all end in a newline: one without is what is left of one.
+  if ((${#lines[@]} > 0)) && [[ "$(tail -c 1 -- "${STATE_FILE}" | od -An -tx1)" != *0a* ]]; then
+    cut=1
+  fi
+  for ((i = 0; i < ${#lines[@]}; i++)); do
+    line="${lines[i]}"
+    if ((cut == 1 && i == ${#lines[@]} - 1)); then
+      found+=("its last line ($(printf '%q' "$(redact "${line}")")) is cut short")
+      break
+    fi
+    key="${line%%=*}"
+    value="${line#*=}"
+    if [[ "${line}" != *=* || " ${STATE_KEYS[*]} " != *" ${key} "* ]]; then
+      found+=("line $(printf '%q' "$(redact "${line}")") is not a setting of this script")
+      continue
+    fi
+    if ! problem="$(state_validate "${key}" "${value}")"; then
+      printf 'is damaged: %s\n' "${problem}"
+      return 1
+    fi
+    STATE["${key}"]="${value}"
+  done
+  for key in "${STATE_KEYS[@]}"; do
+    [[ -n "${STATE[${key}]+set}" ]] || found+=("${key} is missing")
+  done
+  if ((${#found[@]} > 0)); then
+    printf 'is damaged or truncated: %s\n' "$(printf '%s; ' "${found[@]}" | sed -e 's/; $//')"
+    return 1
+  fi
+  mapfile -t found < <(state_system_differences)
+  ((${#found[@]} > 0)) || return 0
+  printf 'is not this system'"'"'s: %s\n' "$(printf '%s; ' "${found[@]}" | sed -e 's/; $//')"
+  return 1
+}
+
+# What differs between the system and script version the state file records
+# and the running ones, one line each.
+state_system_differences() {
+  local id version major arch machine
+  id="$(os_release_value ID 2>/dev/null)" || id=""
+  version="$(os_release_value VERSION_ID 2>/dev/null)" || version=""
+  major="${version%%.*}"
+  arch="$(uname -m)"
+  machine="$(machine_id)"
+  if [[ "${STATE[SCRIPT_VERSION]}" != "${VERSION}" ]]; then
+    printf 'written by %s %s, this is version %s\n' "${SCRIPT_NAME}" \
+      "${STATE[SCRIPT_VERSION]:-(unknown)}" "${VERSION}"
+  fi
+  # The swap makes the system AlmaLinux: either ID is this system's.
+  if [[ "${id}" != "${STATE[SOURCE_ID]}" && "${id}" != "almalinux" ]]; then
+    printf 'made on ID=%s, this system is ID=%s (%s)\n' "${STATE[SOURCE_ID]}" "${id:-none}" "${OS_RELEASE}"
+  fi
+  if [[ "${major}" != "${STATE[MAJOR]}" ]]; then
+    printf 'made on major version %s, this system is %s (VERSION_ID=%s in %s)\n' \
+      "${STATE[MAJOR]}" "${major:-none}" "${version:-none}" "${OS_RELEASE}"
+  fi
+  if [[ "${arch}" != "${STATE[ARCH]}" ]]; then
+    printf 'made on architecture %s, this system is %s\n' "${STATE[ARCH]}" "${arch}"
+  fi
+  if [[ -n "${STATE[MACHINE_ID]}" && "${machine}" != "${STATE[MACHINE_ID]}" ]]; then
+    printf 'made on machine-id %s, this system is %s (/etc/machine-id)\n' \
+      "${STATE[MACHINE_ID]}" "${machine:-none}"
+  fi
+}
+
 # Checks one value of the state file as strictly as the option or detection
 # it came from: it ends up in shell arithmetic (where a[$(cmd)] runs cmd),
-# command lines and repository files.
+# command lines and repository files. Prints the problem and fails.
 state_validate() {
   local key="$1"
   local value="$2"
@@ -357,7 +470,13 @@ state_validate() {
   local name='[A-Za-z0-9._+-]+'
   local steps=" preflight done ${PRE_STEPS[*]} ${POST_STEPS[*]} "
   case "${key}" in
-    STEP) [[ -n "${value}" && "${steps}" == *" ${value} "* ]] && ok=1 ;;
+    STEP)
+      if [[ -n "${value}" && "${steps}" == *" ${value} "* ]]; then
+        ok=1
+      elif [[ "${value}" =~ ^[a-z-]+$ ]]; then
+        problem="no step of ${SCRIPT_NAME} ${VERSION} has that name (another version of the script?)"
+      fi
+      ;;
     PONR) [[ "${value}" == [01] ]] && ok=1 ;;
     SOURCE_ID) [[ -n "${value}" && " ${SUPPORTED_IDS} " == *" ${value} "* ]] && ok=1 ;;
     MAJOR) [[ -n "${value}" && " ${SUPPORTED_MAJORS} " == *" ${value} "* ]] && ok=1 ;;
@@ -372,14 +491,19 @@ state_validate() {
       fi
       ;;
     FINGERPRINT) [[ -z "${value}" || "${value}" =~ ^[0-9A-F]{40}$ ]] && ok=1 ;;
-    SOURCE_PKGS | TARGET_PKGS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
+    SOURCE_PKGS | TARGET_PKGS | REMOVALS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
     BACKUP_DIR) [[ -z "${value}" || "${value}" =~ ^${WORK_DIR}/backup-[0-9]{8}T[0-9]{6}Z$ ]] && ok=1 ;;
     UNSAFE_START) [[ "${value}" =~ ^[0-9]*$ ]] && ok=1 ;;
+    SOURCE_VERSION_ID) [[ "${value}" =~ ^[0-9]+(\.[0-9]+)*$ ]] && ok=1 ;;
+    MACHINE_ID) [[ -z "${value}" || "${value}" =~ ^[0-9a-f]{32}$ ]] && ok=1 ;;
+    SCRIPT_VERSION) [[ "${value}" =~ ^[0-9A-Za-z.+~-]+$ ]] && ok=1 ;;
     SOURCE_NAME | THIRD_PARTY) [[ "${value}" != *[[:cntrl:]]* ]] && ok=1 ;;
     SOURCE_REPO_FILES) [[ "${value}" =~ ^( */etc/yum\.repos\.d/[^/[:space:]]+\.repo)*\ *$ ]] && ok=1 ;;
   esac
   if ((ok == 0)); then
-    bail "${EXIT_BLOCKED}" "the state file ${STATE_FILE} is damaged: ${key} has an invalid value ($(printf '%q' "$(redact "${value}")")${problem:+: ${problem}}); nothing was run. Restore it from the log, or remove it if no migration was started. Nothing changed."
+    printf '%s has an invalid value (%s)%s\n' "${key}" "$(printf '%q' "$(redact "${value}")")" \
+      "${problem:+: ${problem}}"
+    return 1
   fi
 }
 
@@ -751,6 +875,59 @@ $(printf '%s\n' "${bad}" | sed -e "s|${CACHE_DIR}/[^ :]*/||g" -e 's/^/  /')" \
   printf '%s\n' "${lines[@]}" >>"${VERIFIED_LIST}"
 }
 
+# The signature key ids (16 hex digits, lower case) of the accepted keys.
+accepted_keyids() {
+  accepted_fingerprints | awk '{ print tolower(substr($0, length($0) - 15)) }'
+}
+
+# The names of the packages in the verified cache: what the AlmaLinux
+# repositories have for this system.
+verified_names() {
+  local -a files
+  [[ -f "${VERIFIED_LIST}" ]] || return 0
+  mapfile -t files < <(sed -e 's/^[^ ]* [^ ]* [^ ]* //' -- "${VERIFIED_LIST}")
+  ((${#files[@]} > 0)) || return 0
+  rpm -qp --nosignature --qf '%{NAME}\n' -- "${files[@]}" 2>/dev/null | sort -u || true
+}
+
+# Of the packages named "$@", every installed copy that is not signed by an
+# accepted key (NAME-VERSION-RELEASE.ARCH lines). Install-only packages
+# (kernels) are left out: the old ones stay by design.
+unmigrated_packages() {
+  local ids
+  (($# > 0)) || return 0
+  ids=" $(accepted_keyids | paste -sd' ' -) "
+  rpm -q --qf '%{NAME} %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH} %|RSAHEADER?{%{RSAHEADER:pgpsig}}:{%|DSAHEADER?{%{DSAHEADER:pgpsig}}:{none}|}|\n' \
+    -- "$@" 2>/dev/null | grep -v ' is not installed$' | without_installonly |
+    awk -v ids="${ids}" 'index(ids, " " tolower($NF) " ") == 0 { print $1 }' || true
+}
+
+# Whether the release swap happened: almalinux-release installed, signed by
+# an accepted key.
+swap_happened() {
+  rpm -q almalinux-release >/dev/null 2>&1 && [[ -z "$(unmigrated_packages almalinux-release)" ]]
+}
+
+# dnf's exit status proves nothing (dnf shell exits 0 when rpm skipped a
+# package whose %pre failed): the rpm database must show that every package
+# that should be AlmaLinux's by now is, or the run stops (resumable) naming
+# the others. $1: "release" (the AlmaLinux release packages) or "all" (also
+# every installed package the verified cache has a build of).
+verify_migrated() {
+  local scope="$1"
+  local -a names bad
+  read -r -a names <<<"${STATE[TARGET_PKGS]}"
+  if [[ "${scope}" == "all" ]]; then
+    mapfile -t -O "${#names[@]}" names < <(verified_names)
+  fi
+  mapfile -t bad < <(unmigrated_packages "${names[@]}")
+  if ((${#bad[@]} > 0)); then
+    die "dnf reported success, but the rpm database shows ${#bad[@]} package(s) still not migrated to AlmaLinux's builds: ${bad[*]}" \
+      "rpm did not install their AlmaLinux builds (a failing scriptlet? read the dnf and rpm messages above)."
+  fi
+  log "rpm database checked: ${#names[@]} package name(s) that must be AlmaLinux's are (${scope})"
+}
+
 # After the point of no return: downloads what the dnf command "$@" needs
 # (nothing when the verified cache has it), checks the new packages against
 # the verified key, and only then may a "dnf_run post" run from the cache.
@@ -812,12 +989,12 @@ parse_args() {
       --check) CHECK_ONLY=1 ;;
       -y | --yes) ASSUME_YES=1 ;;
       --allow-insecure-http) ALLOW_HTTP=1 ;;
-      --mirror | --fingerprint | --log)
+      --mirror | --fingerprint | --log | --allow-remove)
         (($# >= 2)) || bail "${EXIT_USAGE}" "$1 needs an argument (see --help)"
         set_option "$1" "$2"
         shift
         ;;
-      --mirror=* | --fingerprint=* | --log=*) set_option "${1%%=*}" "${1#*=}" ;;
+      --mirror=* | --fingerprint=* | --log=* | --allow-remove=*) set_option "${1%%=*}" "${1#*=}" ;;
       --version)
         printf '%s %s\n' "${SCRIPT_NAME}" "${VERSION}"
         exit "${EXIT_OK}"
@@ -889,6 +1066,11 @@ set_option() {
         bail "${EXIT_USAGE}" "--fingerprint must be 40 hexadecimal digits, got '$2'"
       CUSTOM_FPR="${value}"
       ;;
+    --allow-remove)
+      [[ "${value}" =~ ^[A-Za-z0-9._+-]+$ ]] ||
+        bail "${EXIT_USAGE}" "--allow-remove needs a package name, got $(printf '%q' "${value}")"
+      ALLOW_REMOVE+=("${value}")
+      ;;
     --log)
       [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
       LOG_FILE="${value}"
@@ -930,8 +1112,13 @@ detect_system() {
   fi
 }
 
+# Not fooled by a half-done migration: the source's release packages must be
+# gone and almalinux-release must be AlmaLinux's (a resumable state is
+# resumed before this is asked).
 is_migrated() {
-  [[ "${OS_ID}" == "almalinux" ]] && rpm -q almalinux-release >/dev/null 2>&1
+  [[ "${OS_ID}" == "almalinux" ]] && rpm -q almalinux-release >/dev/null 2>&1 || return 1
+  [[ "$(rpm -q --qf '%{VENDOR}' almalinux-release 2>/dev/null)" == "AlmaLinux" ]] || return 1
+  [[ -z "$(installed_names "${SOURCE_RELEASE_PKGS[@]}")" ]]
 }
 
 # Release-side packages to remove and AlmaLinux packages wanted in exchange.
@@ -1062,9 +1249,11 @@ check_releasever_pin() {
   WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
 }
 
-# The almalinux-release version in the mirror's BaseOS metadata (empty when
-# it cannot be read: the other checks report an unreachable mirror).
-mirror_release_version() {
+# Reads the mirror's BaseOS metadata: prints "V <version>" for the newest
+# almalinux-release, "P <capability>" for what the almalinux-* packages
+# there provide (nothing when it cannot be read: the other checks report an
+# unreachable mirror).
+mirror_release_metadata() {
   local base href="" tmp
   local -a unpack=()
   base="$(repo_url BaseOS)"
@@ -1085,18 +1274,74 @@ mirror_release_version() {
   if ((${#unpack[@]} > 0)) && command -v "${unpack[0]}" >/dev/null &&
     fetch "${base}${href}" "${tmp}/primary" "${MAX_METADATA_BYTES}" 2>/dev/null; then
     "${unpack[@]}" <"${tmp}/primary" 2>/dev/null |
-      awk '/<name>almalinux-release<\/name>/ { want = 1; next }
-        want && /<version / { match($0, /ver="[^"]*"/); print substr($0, RSTART + 5, RLENGTH - 6); want = 0 }' |
-      sort -V | tail -n1 || true
+      awk '/<name>[^<]*<\/name>/ { name = $0; sub(/.*<name>/, "", name); sub(/<\/name>.*/, "", name)
+          alma = (name ~ /^almalinux-/); if (alma) print "P " name
+          want = (name == "almalinux-release"); next }
+        want && /<version / { match($0, /ver="[^"]*"/); print "V " substr($0, RSTART + 5, RLENGTH - 6); want = 0 }
+        /<rpm:provides>/ { prov = 1; next }
+        /<\/rpm:provides>/ { prov = 0; next }
+        prov && alma && /<rpm:entry / { match($0, /name="[^"]*"/); print "P " substr($0, RSTART + 6, RLENGTH - 7) }' |
+      sort -u -V || true
   fi
   rm -rf -- "${tmp}"
 }
 
+# Sets MIRROR_PROVIDES.
 check_mirror_release() {
-  local version
-  version="$(mirror_release_version)"
+  local version metadata
+  metadata="$(mirror_release_metadata)"
+  version="$(printf '%s\n' "${metadata}" | awk '$1 == "V" { print $2 }' | tail -n1)"
+  mapfile -t MIRROR_PROVIDES < <(printf '%s\n' "${metadata}" | awk '$1 == "P" { print $2 }')
   if release_is_outdated "${version}"; then
     WARNINGS+=("$(outdated_release_warning "${version}")")
+  fi
+}
+
+# Packages that need something only the source's release-side packages
+# provide (a vendor agent requiring centos-release): rpm's own test erase of
+# those packages, less what AlmaLinux's release packages provide (from the
+# mirror's metadata). The swap would remove them; before the point of no
+# return step_download checks the same with dnf's resolution of the exact
+# transaction. Adds to BLOCKERS and WARNINGS; sets DEPENDENTS.
+check_dependents() {
+  local cap pkg
+  local -A seen=()
+  DEPENDENTS=()
+  ((${#SOURCE_PKGS[@]} > 0)) || return 0
+  if ((${#MIRROR_PROVIDES[@]} == 0)); then
+    WARNINGS+=("what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download")
+    return 0
+  fi
+  while read -r cap pkg; do
+    [[ -n "${pkg}" && -z "${seen[${pkg}]:-}" ]] || continue
+    [[ " ${MIRROR_PROVIDES[*]} " == *" ${cap} "* ]] && continue
+    seen["${pkg}"]=1
+    DEPENDENTS+=("${pkg}")
+  done < <(LC_ALL=C rpm -e --test -- "${SOURCE_PKGS[@]}" 2>&1 |
+    awk '/ is needed by \(installed\) / { print $1, $NF }' |
+    while read -r cap pkg; do
+      printf '%s %s\n' "${cap}" "$(rpm -q --qf '%{NAME}\n' -- "${pkg}" 2>/dev/null | head -n1)"
+    done)
+  report_removals "${DEPENDENTS[@]}"
+}
+
+# Sorts packages the swap would remove ("$@") into accepted ones (--allow-remove:
+# a warning) and the others (a blocker). Adds to BLOCKERS and WARNINGS.
+report_removals() {
+  local pkg
+  local -a refused=() accepted=()
+  for pkg in "$@"; do
+    if [[ " ${ALLOW_REMOVE[*]} " == *" ${pkg} "* ]]; then
+      accepted+=("${pkg}")
+    else
+      refused+=("${pkg}")
+    fi
+  done
+  if ((${#refused[@]} > 0)); then
+    BLOCKERS+=("the release swap would remove ${refused[*]}: they depend on ${OS_NAME}'s release packages. Remove them first, or accept the removal with --allow-remove PKG (once per package)")
+  fi
+  if ((${#accepted[@]} > 0)); then
+    WARNINGS+=("accepted with --allow-remove: the release swap removes ${accepted[*]}")
   fi
 }
 
@@ -1146,6 +1391,7 @@ preflight() {
     BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")
   fi
   classify_repos
+  check_dependents
   if [[ -n "${CUSTOM_FPR}" ]]; then
     WARNINGS+=("TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY")
   fi
@@ -1173,6 +1419,9 @@ print_report() {
   for item in "${THIRD_PARTY_REPOS[@]}"; do printf '  - %s\n' "${item}"; done
   printf '\nWhat would change:\n'
   printf '  - remove: %s\n' "${SOURCE_PKGS[*]:-none}"
+  if ((${#DEPENDENTS[@]} > 0)); then
+    printf '  - removed with them (they depend on them): %s\n' "${DEPENDENTS[*]}"
+  fi
   printf '  - install: %s (those the AlmaLinux repositories have)\n' "${TARGET_PKGS[*]}"
   printf '  - disabled with the source repositories: %s\n' \
     "$(printf '%s\n' "${SOURCE_REPO_FILES[@]##*/}" | paste -sd' ' -)"
@@ -1441,8 +1690,65 @@ step_download() {
     die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
   dnf_run pre --downloadonly distro-sync ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+  check_swap_removals
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
+}
+
+# What the swap transaction would remove beyond the release-side packages it
+# replaces, one name a line. dnf resolves the same shell script the swap
+# runs (swap_with_dnf: remove the source's release-side packages, install
+# AlmaLinux's, distro-sync), with --assumeno: it stops at the question, after
+# printing the transaction table. No guess of ours about dependencies: the
+# solver decides here as it will in the swap. The names are read from the
+# table's "Removing..." sections (the first word of a line that starts with
+# one space; a long name wraps onto a line of its own, the rest follows
+# further indented). When the whole transaction does not resolve, the swap
+# falls back to the release packages alone: that one is resolved instead.
+# dnf is called as "dnf sh" (its short name for "shell"): only the swap
+# transaction itself runs "dnf shell", so the log (and a fault injected into
+# it) tells the two apart.
+swap_removals() {
+  local script="${WORK_DIR}/swap-test.dnf"
+  local out also
+  for also in distro-sync ""; do
+    {
+      ((${#SOURCE_PKGS[@]} > 0)) && printf 'remove %s\n' "${SOURCE_PKGS[*]}"
+      printf 'install %s\n' "${TARGET_PKGS[*]}"
+      [[ -n "${also}" ]] && printf '%s\n' "${also}"
+      printf 'run\n'
+    } >"${script}"
+    out="$(LC_ALL=C dnf_run pre --assumeno sh "${script}" 2>&1)" || true
+    [[ "${out}" == *"Transaction Summary"* ]] && break
+    log "dnf could not resolve the swap transaction${also:+ with ${also}}: $(printf '%s\n' "${out}" | grep -m1 -i 'error\|problem' || true)"
+  done
+  rm -f -- "${script}"
+  printf '%s\n' "${out}" |
+    awk '/^[A-Z][^:]*:[ \t]*$/ { removing = ($0 ~ /^Removing/); next }
+      /^[ \t]*$/ { removing = 0; next }
+      removing && /^ [^ ]/ { print $1 }' |
+    grep -vxF -f <(printf '%s\n' "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}" gpg-pubkey) |
+    sort -u || true
+}
+
+# Before the point of no return: a package the swap would remove that is not
+# accepted with --allow-remove stops the run (nothing changed); accepted ones
+# are logged and kept in the state for the final report. Changes STATE.
+check_swap_removals() {
+  local -a removals
+  mapfile -t removals < <(swap_removals)
+  BLOCKERS=()
+  WARNINGS=()
+  report_removals "${removals[@]}"
+  if ((${#BLOCKERS[@]} > 0)); then
+    PHASE="start"
+    discard_work
+    bail "${EXIT_BLOCKED}" "${BLOCKERS[0]} (dnf's resolution of the swap transaction). Nothing changed."
+  fi
+  if ((${#removals[@]} > 0)); then
+    warn "accepted with --allow-remove: the release swap removes ${removals[*]}"
+  fi
+  state_save REMOVALS "${removals[*]}"
 }
 
 step_verify_signatures() {
@@ -1502,6 +1808,9 @@ confirm() {
   printf '\nAbout to migrate %s %s to AlmaLinux %s:\n' "${OS_NAME}" "${OS_VERSION}" "${MAJOR}"
   printf '  remove:  %s\n' "${SOURCE_PKGS[*]}"
   printf '  install: %s\n' "${TARGET_PKGS[*]}"
+  if [[ -n "${STATE[REMOVALS]:-}" ]]; then
+    printf '  also remove (accepted with --allow-remove): %s\n' "${STATE[REMOVALS]}"
+  fi
   printf '  then distro-sync %s verified package(s) from %s\n' \
     "$(find "${CACHE_DIR}" -name '*.rpm' | wc -l)" "${MIRROR}"
   printf 'Continue? [y/N] '
@@ -1548,6 +1857,7 @@ step_swap_release() {
     run rpm -e --nodeps -- "${old[@]}" || die "cannot remove ${old[*]}"
   fi
   rpm -q almalinux-release >/dev/null 2>&1 || die "almalinux-release is not installed after the swap"
+  if ((SYNCED == 1)); then verify_migrated all; else verify_migrated release; fi
   disable_source_repos
   log "release packages swapped: $(rpm -q "${new[@]}" | paste -sd' ' -)"
 }
@@ -1690,6 +2000,7 @@ remove_duplicates() {
 }
 
 step_distro_sync() {
+  local failed=0
   if ((SYNCED == 1)); then
     log "distro-sync: done in the swap transaction"
     return 0
@@ -1697,7 +2008,10 @@ step_distro_sync() {
   remove_duplicates
   download_verified distro-sync ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
-  dnf_run post distro-sync ||
+  dnf_run post distro-sync || failed=1
+  # The list of what is not migrated says more than dnf's status.
+  verify_migrated all
+  ((failed == 0)) ||
     die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
 }
 
@@ -1836,6 +2150,9 @@ step_finish() {
   if [[ -n "${STATE[THIRD_PARTY]:-}" ]]; then
     log "third-party repositories kept enabled: ${STATE[THIRD_PARTY]}"
   fi
+  if [[ -n "${STATE[REMOVALS]:-}" ]]; then
+    log "removed by the release swap, as accepted with --allow-remove: ${STATE[REMOVALS]}"
+  fi
   if [[ -n "${others}" ]]; then
     log "packages not built by AlmaLinux (third-party or not in the AlmaLinux repositories): ${others}"
   fi
@@ -1957,22 +2274,7 @@ switch_mirror() {
 }
 
 resume() {
-  MAJOR="${STATE[MAJOR]}"
-  ARCH="${STATE[ARCH]}"
-  OS_ID="${STATE[SOURCE_ID]}"
-  OS_NAME="${STATE[SOURCE_NAME]}"
-  BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
-  if ((MIRROR_GIVEN == 1)) && [[ "${MIRROR}" != "${STATE[MIRROR]}" ]]; then
-    warn "--mirror differs from the interrupted run's (${STATE[MIRROR]}); using ${MIRROR}"
-    STATE[MIRROR]="${MIRROR}"
-    step_prepare_repos
-  fi
-  MIRROR="${STATE[MIRROR]}"
-  CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
-}
-
-resume() {
-  local step started=0
+  local step after started=0
   RESUME_FROM="${STATE[STEP]}"
   ((CHECK_ONLY == 1)) &&
     bail "${EXIT_BLOCKED}" "an interrupted migration (after the point of no return, step ${RESUME_FROM}) must be finished: run ${SCRIPT_NAME} -y"
@@ -1984,14 +2286,19 @@ resume() {
   PHASE="post"
   load_resume
   log "resuming the interrupted migration of ${OS_NAME} to AlmaLinux ${MAJOR} after step ${RESUME_FROM}"
+  after="${RESUME_FROM}"
+  if [[ " ${POST_STEPS[*]#remap-modules} " == *" ${after} "* ]] && ! swap_happened; then
+    warn "the state file says step ${after} was done, but almalinux-release is not installed (or not AlmaLinux's): running the release swap again"
+    after="remap-modules"
+  fi
   ignore_hangup
   UNSAFE_START_NS="$(now_ns)"
   # STEP names the last completed step; "backup" means stopped in the swap.
   for step in "${POST_STEPS[@]}"; do
     if ((started == 0)); then
-      if [[ "${RESUME_FROM}" == "backup" ]]; then
+      if [[ "${after}" == "backup" ]]; then
         started=1
-      elif [[ "${RESUME_FROM}" == "${step}" ]]; then
+      elif [[ "${after}" == "${step}" ]]; then
         started=1
         continue
       else
@@ -2023,7 +2330,10 @@ migrate() {
   STATE=()
   third="$(printf '%s, ' "${THIRD_PARTY_REPOS[@]}")"
   state_save STEP preflight PONR 0 SOURCE_ID "${OS_ID}" SOURCE_NAME "${OS_NAME} ${OS_VERSION}" \
-    MAJOR "${MAJOR}" ARCH "${ARCH}" MIRROR "${MIRROR}" FINGERPRINT "${CUSTOM_FPR}" \
+    SOURCE_VERSION_ID "${OS_VERSION}" MAJOR "${MAJOR}" ARCH "${ARCH}" \
+    MACHINE_ID "$(machine_id)" SCRIPT_VERSION "${VERSION}" BACKUP_DIR "" UNSAFE_START "" \
+    REMOVALS "" \
+    MIRROR "${MIRROR}" FINGERPRINT "${CUSTOM_FPR}" \
     SOURCE_PKGS "${SOURCE_PKGS[*]}" TARGET_PKGS "${TARGET_PKGS[*]}" \
     THIRD_PARTY "${third%, }" \
     SOURCE_REPO_FILES "$(printf '%s ' "${SOURCE_REPO_FILES[@]}")"

@@ -47,7 +47,7 @@ def make_root(simel_lab, tmp_path):
 def bad_mirror(simel_lab):
     """bad_mirror(tampered=NAME | unsigned=NAME | unknown_key=NAME | missing=NAME |
     wrong_key=True | power_loss=NAME | foreign_key=(NAME, KEY) |
-    signed_metadata="good" | "bad" | old_release=True)."""
+    signed_metadata="good" | "bad" | old_release=True | failing_pre=NAME)."""
     return simel_lab.mirror_with
 
 

@@ -118,9 +118,10 @@ def is_read_only(command, args):
     words = args.split()
     if command == "rpmkeys":
         return "--import" not in words or "--dbpath" in words   # temporary keyring
-    if command == "rpm":
-        return words[0].startswith("-q")
-    return "--downloadonly" in words or "repoquery" in words
+    if command == "rpm":   # a query, or a test transaction (rpm -e --test)
+        return words[0].startswith("-q") or "--test" in words
+    # --assumeno: dnf resolves and stops at its question (the swap's dry run)
+    return "--downloadonly" in words or "repoquery" in words or "--assumeno" in words
 
 
 def test_first_change_comes_after_every_download_and_signature_check(

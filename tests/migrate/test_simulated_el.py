@@ -255,6 +255,20 @@ def test_power_loss_package_kills_the_transaction_once(make_root, bad_mirror, si
     assert root.package(NEWER).version == "1.1"
 
 
+def test_failing_pre_package_is_skipped_while_dnf_shell_exits_0(make_root, bad_mirror,
+                                                                simel_lab):
+    # The premise of the script's rpm-database check after each transaction.
+    root = make_root("centos-stream9")
+    mirror = bad_mirror(failing_pre=NEWER)
+    commands = "upgrade " + NEWER + "\\nrun\\n"
+    shell = " ".join(UPGRADE_FROM_MIRROR[:-2]).format(arch=simel_lab.arch)
+    result = root.run(["bash", "-c", f"printf '{commands}' >/tmp/t.dnf; {shell} shell /tmp/t.dnf"],
+                      mirror=mirror)
+    assert result.returncode == 0, result
+    assert "Error in PREIN scriptlet" in result.output, result
+    assert root.package(NEWER).version == "1.0"
+
+
 def test_tampered_package_keeps_its_signature_but_fails_the_digest(bad_mirror, simel_lab):
     path = bad_mirror(tampered=NEWER).rpm(9, NEWER)
     result = simel_lab.home.rpm("-K", "--nosignature", path, check=False)

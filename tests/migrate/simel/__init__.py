@@ -31,6 +31,8 @@ Lab(directory, n_packages=6, majors=(8, 9, 10), script_dir=<repo>/scripts)
         signed_metadata="good" | "bad": repomd.xml.asc in every
         repository, by the AlmaLinux key / the "unknown" key;
         old_release: almalinux-release rebuilt as "<major>.0".
+        failing_pre=NAME: NAME's AlmaLinux build has a %pre that always
+        fails: rpm skips it, `dnf shell` still exits 0.
         Every mirror also has newer AlmaLinux kernel/kernel-core builds.
     lab.new_root(family, base_dir, third_party=False, kernel=False) ->
         SimRoot (a cp -a copy of the golden root; ~0.05 s). third_party adds

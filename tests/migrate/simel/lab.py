@@ -238,7 +238,7 @@ class Lab:
 
     def mirror_with(self, *, tampered=None, unsigned=None, unknown_key=None,
                     missing=None, wrong_key=False, power_loss=None, foreign_key=None,
-                    signed_metadata=None, old_release=False):
+                    signed_metadata=None, old_release=False, failing_pre=None):
         """A copy of the mirror with one defect (cached per defect).
 
         tampered/unsigned/unknown_key/missing: a package name whose RPM, in
@@ -260,12 +260,15 @@ class Lab:
         a repomd.xml.asc made by the major's AlmaLinux key / by the
         "unknown" key.
         old_release: almalinux-release is rebuilt as version "<major>.0".
+        failing_pre: that package, correctly signed, has a %pre scriptlet
+        that always fails (exit 1): rpm skips it, the rest of the
+        transaction goes through, and `dnf shell` still exits 0.
         """
         spec = (("tampered", tampered), ("unsigned", unsigned),
                 ("unknown_key", unknown_key), ("missing", missing),
                 ("wrong_key", wrong_key), ("power_loss", power_loss),
                 ("foreign_key", foreign_key), ("signed_metadata", signed_metadata),
-                ("old_release", old_release))
+                ("old_release", old_release), ("failing_pre", failing_pre))
         label = "-".join(f"{k}={':'.join(v) if isinstance(v, tuple) else v}"
                          for k, v in spec if v) or "good"
         if label == "good":
@@ -288,7 +291,7 @@ class Lab:
                 for name, path in good.packages[major].items()}
             touched = set()
             for kind in ("tampered", "unsigned", "unknown_key", "missing", "power_loss",
-                         "foreign_key", "old_release"):
+                         "foreign_key", "old_release", "failing_pre"):
                 name = spec[kind]
                 if kind == "foreign_key" and name:
                     name, signer = name
@@ -303,7 +306,13 @@ class Lab:
                 if kind == "missing":
                     del variant.packages[major][name]
                 elif kind == "power_loss":
-                    self._build_power_loss(major, name, path)
+                    self._build_with_pre(major, name, path, "pre -p <lua>",
+                                         POWER_LOSS_SCRIPTLET)
+                elif kind == "failing_pre":
+                    # Lua: a shell scriptlet would need /bin/sh, which the
+                    # mirror does not provide.
+                    self._build_with_pre(major, name, path, "pre -p <lua>",
+                                         'error("simulated %pre failure")')
                 elif kind == "old_release":
                     path = self._build_old_release(major, path)
                     variant.packages[major][name] = path
@@ -349,16 +358,18 @@ class Lab:
         shutil.move(built[pkg.name], target)
         return target
 
-    def _build_power_loss(self, major, name, dest):
+    def _build_with_pre(self, major, name, dest, kind, body):
+        """NAME's AlmaLinux build with the %pre scriptlet `body`, signed, at dest."""
         fam = alma_family(major)
         candidates = fam.release_packages(self.alma_key(major), self.arch) + \
             ordinary_packages(major, self.n_packages, ALMA_VENDOR, almalinux=True) + \
             [p for m in ALMA_MODULES.get(major, list)() for p in m.packages] + \
             kernel_packages(major, ALMA_VENDOR, almalinux=True)
         (pkg,) = [p for p in candidates if p.name == name]
-        pkg.scriptlets = {"pre -p <lua>": POWER_LOSS_SCRIPTLET}
-        built = rpms.build(self.home, [pkg], self.directory / "power-loss" / str(major),
-                           f"simel-power-loss-{major}")
+        pkg.scriptlets = {kind: body}
+        label = "power-loss" if "kill" in body else "failing-pre"
+        built = rpms.build(self.home, [pkg], self.directory / label / str(major),
+                           f"simel-{label}-{major}")
         rpms.sign(self.home, self.alma_key(major), built.values())
         shutil.move(built[name], dest)
 
