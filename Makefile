@@ -28,7 +28,7 @@ PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --gene
 # end of life (2027-05-05) and Zensical as its successor. The variable that
 # silences it is Material's, named after MkDocs 2.0. The plan for that date is
 # in docs/contributing.md (#platform); the notice on every build is noise.
-# With the test set installed, mkdocs-redirects also prints ProperDocs' notice
+# mkdocs-redirects (which depends on ProperDocs) also prints ProperDocs' notice
 # urging a switch to ProperDocs (our fallback, already built by the tests);
 # DISABLE_MKDOCS_2_WARNING is that notice's own switch.
 export NO_MKDOCS_2_WARNING := 1
