@@ -41,6 +41,8 @@ def load_sibling(name: str):
 signing = load_sibling("downloads_signing")
 
 SCRIPT_NAME = "almalinux-migrate.sh"
+# The schema of the script's --report JSON, published beside it.
+REPORT_SCHEMA_NAME = "almalinux-migrate.report.schema.json"
 FLEET_NAME = "almalinux-fleet.tar.gz"
 SUMS_NAME = "SHA256SUMS"
 FLEET_TOP = "almalinux-fleet"
@@ -141,6 +143,9 @@ def collect_downloads(script: Path, fleet: Path, root: Path, key: dict | None = 
         files[signing.KEY_NAME] = key["public_key"]
     if script.is_file():
         files[SCRIPT_NAME] = script.read_bytes()
+        schema = script.with_name(REPORT_SCHEMA_NAME)
+        if schema.is_file():
+            files[REPORT_SCHEMA_NAME] = schema.read_bytes()
     else:
         missing[SCRIPT_NAME] = f"{relative(script, root)} does not exist"
     if fleet.is_dir():

@@ -37,7 +37,6 @@ CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 # namespace fails the build instead of vanishing as a silent comment.
 MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z0-9-]*)\b", re.I)
 NAMESPACES = ("release", "download", "script")
-EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
 # Published next to them (download:link only); the last two only when signed.
 LINKABLE = DOWNLOADABLE + ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")
@@ -373,27 +372,42 @@ def script_state(context: dict) -> dict:
     return state
 
 
-def script_usage(context: dict) -> str:
-    """`--help` output, run once per build and kept with the download state."""
+def script_output(context: dict, option: str) -> str:
+    """What `bash <script> <option>` prints (--help, --exit-codes), run once
+    per build and kept with the download state."""
     state = script_state(context)
-    if "usage" not in state:
+    outputs = state.setdefault("outputs", {})
+    if option not in outputs:
         root = Path(context["config"].config_file_path).parent
         try:
-            result = subprocess.run(["bash", state["script_path"], "--help"], cwd=root,
+            result = subprocess.run(["bash", state["script_path"], option], cwd=root,
                                     capture_output=True, text=True, timeout=60,
                                     stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise MarkerError(f"cannot run {state['script_display']} --help: {error}") from None
+            raise MarkerError(f"cannot run {state['script_display']} {option}: {error}") from None
         if result.returncode != 0 or not (result.stdout or result.stderr).strip():
-            raise MarkerError(f"{state['script_display']} --help exited with "
+            raise MarkerError(f"{state['script_display']} {option} exited with "
                               f"{result.returncode}: {result.stderr.strip()[:400]}")
-        state["usage"] = result.stdout if result.stdout.strip() else result.stderr
-    return state["usage"]
+        outputs[option] = result.stdout if result.stdout.strip() else result.stderr
+    return outputs[option]
+
+
+def script_exit_codes(context: dict) -> list[dict]:
+    """[{"code", "name", "meaning"}] from the script's --exit-codes table."""
+    state = script_state(context)
+    codes = []
+    for number, line in enumerate(script_output(context, "--exit-codes").splitlines(), 1):
+        fields = line.split("\t")
+        if len(fields) != 3 or not fields[0].isdigit():
+            raise MarkerError(f"{state['script_display']} --exit-codes, line {number}: "
+                              f"expected 'CODE<TAB>NAME<TAB>meaning', got {line!r}")
+        codes.append({"code": int(fields[0]), "name": fields[1], "meaning": fields[2]})
+    return sorted(codes, key=lambda c: c["code"])
 
 
 @marker("script:usage", block=True)
 def render_usage(context):
-    return fence(script_usage(context), "text")
+    return fence(script_output(context, "--help"), "text")
 
 
 @marker("script:stages", block=True)
@@ -402,7 +416,8 @@ def render_stages(context):
     text = state["files"]["almalinux-migrate.sh"]["bytes"].decode("utf-8", "replace")
     try:
         pre, post = pictures.script_stages(text)
-        diagram = pictures.migration_stages(pre, post, pictures.exit_codes(text))
+        diagram = pictures.migration_stages(
+            pre, post, {c["name"]: c["code"] for c in script_exit_codes(context)})
     except ValueError as error:
         raise MarkerError(f"{state['script_display']}: {error}") from None
     return render("migration-stages.html", d=diagram)
@@ -410,11 +425,8 @@ def render_stages(context):
 
 @marker("script:exit-codes", block=True)
 def render_exit_codes(context):
-    state = script_state(context)
-    text = state["files"]["almalinux-migrate.sh"]["bytes"].decode("utf-8", "replace")
-    codes = [{"name": name, "code": int(code), "meaning": meaning}
-             for name, code, meaning in EXIT_CODE.findall(text)]
+    codes = script_exit_codes(context)
     if not codes:
-        raise MarkerError(f"{state['script_display']} has no lines like "
-                          "'readonly EXIT_NAME=3  # meaning'")
-    return render("exit-codes.html", codes=sorted(codes, key=lambda c: c["code"]))
+        raise MarkerError(f"{script_state(context)['script_display']} --exit-codes printed "
+                          "no exit code")
+    return render("exit-codes.html", codes=codes)

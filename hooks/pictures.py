@@ -15,7 +15,6 @@ import textwrap
 from typing import NamedTuple
 
 STAGE_LIST = re.compile(r"^readonly\s+(PRE|POST)_STEPS=\(([^)]*)\)", re.M)
-EXIT_CODE = re.compile(r"^\s*readonly\s+EXIT_([A-Z0-9_]+)=([0-9]+)\s*#\s*(.+?)\s*$", re.M)
 
 # Lifecycle timeline geometry, in SVG user units.
 TIMELINE_WIDTH = 560
@@ -139,10 +138,6 @@ def script_stages(script: str) -> tuple[list[str], list[str]]:
     if missing:
         raise ValueError(f"the script declares no {' or '.join(missing)}=(...) list")
     return found["PRE"], found["POST"]
-
-
-def exit_codes(script: str) -> dict[str, int]:
-    return {name: int(code) for name, code, _ in EXIT_CODE.findall(script)}
 
 
 def _note(text: str, top: float, bottom: float) -> Note:

@@ -49,6 +49,7 @@ REVALIDATE_CACHE = "no-cache"
 DOWNLOAD_TYPES = {
     ".sh": "text/plain; charset=utf-8",
     ".asc": "text/plain; charset=utf-8",
+    ".json": "text/plain; charset=utf-8",  # the --report schema, byte for byte
     ".gz": "application/octet-stream",
     "": "text/plain; charset=utf-8",  # SHA256SUMS
 }

@@ -43,20 +43,62 @@ set -Eeuo pipefail
 
 readonly SCRIPT_NAME="almalinux-migrate.sh"
 readonly VERSION="1.0.0"
+# The --report document's format (its schema is published beside the script).
+readonly REPORT_FORMAT_VERSION=1
 
-readonly EXIT_OK=0  # Success: migrated, or nothing to do
-readonly EXIT_USAGE=2  # Usage error: unknown option or bad argument
-readonly EXIT_UNSUPPORTED=3  # Unsupported system (OS, version or architecture); nothing changed
-readonly EXIT_BLOCKED=4  # Preflight blockers (with --check: not ready); nothing changed
-readonly EXIT_RESTORED=5  # Failed before the point of no return; backup restored, nothing changed
-readonly EXIT_RESUME=6  # Failed after the point of no return; fix the cause and re-run to resume
-readonly EXIT_DECLINED=7  # Not confirmed at the prompt; nothing changed
+# Exit codes: "code NAME meaning", the one declaration. Each becomes a
+# read-only EXIT_<NAME>; --exit-codes prints the table (the site, the fleet
+# playbook and the tests read that output) and --help lists it.
+readonly EXIT_CODES=(
+  "0 OK Success: migrated, ready (--check), or nothing to do"
+  "2 USAGE Usage error: unknown option or bad argument"
+  "3 UNSUPPORTED Unsupported system (OS, version or architecture); nothing changed"
+  "4 BLOCKED Preflight blockers (with --check: not ready); nothing changed"
+  "5 RESTORED Failed before the point of no return; backup restored, nothing changed"
+  "6 RESUME Failed after the point of no return; fix the cause and re-run to resume"
+  "7 DECLINED Not confirmed at the prompt; nothing changed"
+)
+for _entry in "${EXIT_CODES[@]}"; do
+  read -r _code _name _ <<<"${_entry}"
+  declare -gr "EXIT_${_name}=${_code}"
+done
+unset _entry _code _name
+
+# Every finding the script can report: "id|level|title|what to do". The ids
+# are stable (the --report JSON, the fleet report and the troubleshooting
+# page use them); levels: blocker (nothing is done until it is fixed),
+# warning, info. --list-findings prints the table.
+readonly FINDINGS=(
+  "not-root|blocker|Not running as root|Run the script as root, or with sudo."
+  "command-missing|blocker|A command the migration needs is missing|Install the package that provides it, then run the script again."
+  "free-space-unknown|warning|Free space could not be read|Check with df that the file system has the room the preflight asks for."
+  "low-free-space|blocker|Not enough free space|Free space on the file system named (dnf clean all, old kernels, old logs), then run the script again."
+  "package-manager-busy|blocker|Another package manager is running|Wait until it has finished, then run the script again."
+  "unfinished-transaction|blocker|An unfinished transaction left duplicate packages|Finish or undo that transaction (dnf remove --duplicates), then run the script again."
+  "secure-boot-unknown|warning|Secure Boot state unknown|Install mokutil to have it checked, or look it up in the firmware settings."
+  "secure-boot-enabled|warning|Secure Boot is enabled|Make sure every third-party kernel module is signed with a key enrolled in the MOK list."
+  "releasever-pinned|warning|The release version is pinned|Remove /etc/dnf/vars/releasever unless the system must stay on that minor release."
+  "mirror-release-outdated|warning|The mirror's AlmaLinux release is not the newest|Use an up-to-date mirror, or check that the mirror is being synced."
+  "mirror-provides-unreadable|warning|The mirror's BaseOS metadata could not be read|Nothing to do: dnf's resolution after the download decides; check the mirror if it persists."
+  "dependent-packages|blocker|Installed packages depend on the source's release packages|Remove those packages first, or accept their removal with --allow-remove PKG (once per package)."
+  "removal-accepted|warning|Packages removed as accepted with --allow-remove|Nothing to do; install their AlmaLinux counterparts afterwards if you need them."
+  "insecure-http|warning|The mirror is plain http|Use an https:// or file:/// mirror."
+  "mirror-credentials-not-kept|warning|The mirror's credentials are used for the migration only|Add username= and password= to the AlmaLinux repository files (mode 0600) if the system keeps using this mirror."
+  "mirror-unreachable|blocker|The AlmaLinux mirror is unreachable|Check the --mirror URL, the network, the proxy and DNS, then run the script again."
+  "mirror-no-baseos|blocker|The mirror has no BaseOS repository|Point --mirror at a tree laid out like the official one (URL/<major>/BaseOS/<arch>/os/)."
+  "mirror-no-appstream|blocker|The mirror has no AppStream repository|Point --mirror at a tree laid out like the official one (URL/<major>/AppStream/<arch>/os/)."
+  "key-untrusted|blocker|The mirror's signing key is not the pinned AlmaLinux key|Use an official AlmaLinux mirror, or --fingerprint for a mirror signed with a key of your own."
+  "no-release-package|blocker|No release package of the source system found|Check that the rpm database is intact (rpm -qa) and that this is a supported system."
+  "custom-key|warning|A key given with --fingerprint is trusted instead of the pinned key|Nothing to do if the key is yours; otherwise drop --fingerprint."
+  "no-bootloader|warning|No bootloader found|Nothing to do in a container; on a machine that boots, check the bootloader after the migration."
+)
 
 # Pinned AlmaLinux signing keys (must equal data/releases.yml, a test checks).
 readonly PINNED_FPR_8="BC5EDDCADF502C077F1582882AE81E8ACED7258B"
 readonly PINNED_FPR_9="BF18AC2876178908D6E71267D36CB86CB86B3716"
 readonly PINNED_FPR_10="EE6DB7B98F5BF5EDD9DA0DE5DEE5C11CC2A1E572"
-# The AlmaLinux 8 key used until 2024-01-15; older 8.x packages carry it.
+# The AlmaLinux 8 key used until 2024-01-12 (data/releases.yml); older 8.x
+# packages carry it.
 readonly PREVIOUS_FPR_8="5E9B8F5617B5066CE92057C3488FCF7C3ABB34F8"
 
 readonly OFFICIAL_MIRROR="https://repo.almalinux.org/almalinux"
@@ -157,6 +199,7 @@ ALLOW_HTTP=0
 CUSTOM_FPR=""
 LOG_FILE="${DEFAULT_LOG}"
 LOG_GIVEN=0
+REPORT_FILE=""         # --report: where the JSON report goes
 declare -a ALLOW_REMOVE=()   # --allow-remove: packages the swap may remove
 
 # Detected system.
@@ -177,6 +220,8 @@ LOCKED=0               # the work directory's lock is held (fd 9)
 SYNCED=0               # the swap transaction of this run also distro-synced
 RESUME_FROM=""
 declare -A STATE=()
+declare -a FINDING_IDS=()      # the findings, in order: ids from FINDINGS
+declare -a FINDING_DETAILS=()  # ... and what each found
 declare -a BLOCKERS=()
 declare -a WARNINGS=()
 declare -a THIRD_PARTY_REPOS=()
@@ -185,6 +230,10 @@ declare -a SOURCE_PKGS=()
 declare -a TARGET_PKGS=()
 declare -a MIRROR_PROVIDES=()  # what AlmaLinux's release-side packages provide (BaseOS)
 declare -a DEPENDENTS=()       # packages the swap would remove beyond the release set
+declare -a DOWNGRADES=()       # packages the transaction would downgrade
+declare -a NOT_MIGRATED=()     # packages left with another vendor after the migration
+REPORT_STATUS=""               # the report's status where the exit code does not tell
+REPORT_MESSAGE=""              # the error that ended the run, for the report
 
 #######################################
 # Output helpers.
@@ -201,6 +250,179 @@ warn() {
 run() {
   printf '+ %s\n' "$*" >&2
   "$@"
+}
+
+# Prints the exit-code table: "code<TAB>NAME<TAB>meaning" lines.
+print_exit_codes() {
+  local entry code name meaning
+  for entry in "${EXIT_CODES[@]}"; do
+    read -r code name meaning <<<"${entry}"
+    printf '%s\t%s\t%s\n' "${code}" "${name}" "${meaning}"
+  done
+}
+
+# Prints the FINDINGS entry of id "$1" as "level|title|remediation"; fails
+# for an unknown id.
+finding_entry() {
+  local id="$1" entry
+  for entry in "${FINDINGS[@]}"; do
+    if [[ "${entry%%|*}" == "${id}" ]]; then
+      printf '%s\n' "${entry#*|}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Records finding "$1" (an id from FINDINGS) with its detail "$2": in the
+# report, and as a blocker or warning of the text report. An unknown id is
+# a bug in the script: it stops before anything is done.
+# Changes FINDING_IDS, FINDING_DETAILS, BLOCKERS, WARNINGS.
+finding() {
+  local id="$1" detail="$2" entry level
+  entry="$(finding_entry "${id}")" ||
+    bail "${EXIT_BLOCKED}" "internal error: unknown finding id '${id}'. Nothing changed; please report this."
+  level="${entry%%|*}"
+  FINDING_IDS+=("${id}")
+  FINDING_DETAILS+=("${detail}")
+  case "${level}" in
+    blocker) BLOCKERS+=("${detail}") ;;
+    warning) WARNINGS+=("${detail}") ;;
+    *) ;;
+  esac
+}
+
+# Forgets every finding (ids "$@", or all when none is given).
+# Changes FINDING_IDS, FINDING_DETAILS, BLOCKERS, WARNINGS.
+drop_findings() {
+  local i
+  local -a ids=("${FINDING_IDS[@]}") details=("${FINDING_DETAILS[@]}")
+  FINDING_IDS=()
+  FINDING_DETAILS=()
+  BLOCKERS=()
+  WARNINGS=()
+  (($# > 0)) || return 0
+  for i in "${!ids[@]}"; do
+    [[ " $* " == *" ${ids[i]} "* ]] || finding "${ids[i]}" "${details[i]}"
+  done
+}
+
+#######################################
+# The --report JSON document.
+#######################################
+# Prints "$1" as a JSON string.
+json_string() {
+  local s="$1" code char
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\t'/\\t}"
+  s="${s//$'\r'/\\r}"
+  if [[ "${s}" == *[[:cntrl:]]* ]]; then
+    for code in {1..31} 127; do
+      # shellcheck disable=SC2059  # an octal escape made from a number
+      printf -v char "\\$(printf '%03o' "${code}")"
+      s="${s//"${char}"/$(printf '\\u%04x' "${code}")}"
+    done
+  fi
+  printf '"%s"' "${s}"
+}
+
+# Prints the words "$@" as a JSON array of strings.
+json_array() {
+  local sep="" item
+  printf '['
+  for item in "$@"; do
+    printf '%s' "${sep}"
+    json_string "${item}"
+    sep=", "
+  done
+  printf ']'
+}
+
+# The report's status for exit code "$1" (REPORT_STATUS when the run set it).
+report_status() {
+  local code="$1"
+  if [[ -n "${REPORT_STATUS}" ]]; then
+    printf '%s' "${REPORT_STATUS}"
+    return 0
+  fi
+  case "${code}" in
+    "${EXIT_OK}") ((CHECK_ONLY == 1)) && printf 'ready' || printf 'migrated' ;;
+    "${EXIT_UNSUPPORTED}") printf 'unsupported' ;;
+    "${EXIT_BLOCKED}") printf 'blocked' ;;
+    "${EXIT_RESTORED}") printf 'failed-restored' ;;
+    "${EXIT_RESUME}") printf 'failed-resumable' ;;
+    "${EXIT_DECLINED}") printf 'declined' ;;
+    *) printf 'failed-resumable' ;;
+  esac
+}
+
+# Prints what systemd-detect-virt says for "$1" (--container or --vm):
+# "none", a technology name, or "unknown" without the tool.
+virtualization() {
+  local what
+  command -v systemd-detect-virt >/dev/null || {
+    printf 'unknown'
+    return 0
+  }
+  what="$(systemd-detect-virt "$1" 2>/dev/null)" || true
+  printf '%s' "${what:-none}"
+}
+
+# Prints the report document for exit code "$1".
+report_json() {
+  local code="$1" i entry level title remediation sep=""
+  local -a removals=("${SOURCE_PKGS[@]}" "${DEPENDENTS[@]}")
+  printf '{\n  "format_version": %d,\n' "${REPORT_FORMAT_VERSION}"
+  printf '  "tool": {"name": %s, "version": %s},\n' "$(json_string "${SCRIPT_NAME}")" \
+    "$(json_string "${VERSION}")"
+  printf '  "check_only": %s,\n' "$( ((CHECK_ONLY == 1)) && echo true || echo false)"
+  printf '  "system": {"id": %s, "name": %s, "version_id": %s, "major": %s, "arch": %s, "container": %s, "virtualization": %s},\n' \
+    "$(json_string "${OS_ID}")" "$(json_string "${OS_NAME}")" "$(json_string "${OS_VERSION}")" \
+    "$(json_string "${MAJOR}")" "$(json_string "${ARCH:-$(uname -m)}")" \
+    "$(json_string "$(virtualization --container)")" "$(json_string "$(virtualization --vm)")"
+  printf '  "mirror": %s,\n' "$(json_string "$(mirror_shown)")"
+  printf '  "status": %s,\n  "exit_code": %d,\n' "$(json_string "$(report_status "${code}")")" "${code}"
+  printf '  "message": %s,\n' "$(json_string "${REPORT_MESSAGE}")"
+  printf '  "findings": ['
+  for i in "${!FINDING_IDS[@]}"; do
+    entry="$(finding_entry "${FINDING_IDS[i]}")"
+    IFS='|' read -r level title remediation <<<"${entry}"
+    printf '%s\n    {"id": %s, "level": %s, "title": %s, "detail": %s, "remediation": %s}' "${sep}" \
+      "$(json_string "${FINDING_IDS[i]}")" "$(json_string "${level}")" "$(json_string "${title}")" \
+      "$(json_string "${FINDING_DETAILS[i]}")" "$(json_string "${remediation}")"
+    sep=","
+  done
+  [[ -n "${sep}" ]] && printf '\n  '
+  printf '],\n'
+  printf '  "third_party_repositories": %s,\n' "$(json_array "${THIRD_PARTY_REPOS[@]}")"
+  printf '  "packages": {\n'
+  printf '    "install": %s,\n' "$(json_array "${TARGET_PKGS[@]}")"
+  printf '    "remove": %s,\n' "$(json_array "${removals[@]}")"
+  printf '    "accepted_removals": %s,\n' "$(json_array "${ALLOW_REMOVE[@]}")"
+  printf '    "downgrade": %s,\n' "$(json_array "${DOWNGRADES[@]}")"
+  printf '    "not_migrated": %s\n' "$(json_array "${NOT_MIGRATED[@]}")"
+  printf '  }\n}\n'
+}
+
+# Writes the --report file for exit code "$1": a temporary file beside it,
+# mode 0600, renamed over it (a reader never sees half a report, and a
+# symlink at the name is replaced, not followed).
+write_report() {
+  local code="$1" tmp
+  [[ -n "${REPORT_FILE}" ]] || return 0
+  if ! tmp="$(mktemp "${REPORT_FILE}.XXXXXX" 2>/dev/null)"; then
+    printf '%s: ERROR: cannot write the report %s\n' "${SCRIPT_NAME}" "${REPORT_FILE}" >&2
+    return 1
+  fi
+  chmod 0600 -- "${tmp}"
+  if report_json "${code}" >"${tmp}" && sync -- "${tmp}" 2>/dev/null && mv -f -- "${tmp}" "${REPORT_FILE}"; then
+    return 0
+  fi
+  rm -f -- "${tmp}"
+  printf '%s: ERROR: cannot write the report %s\n' "${SCRIPT_NAME}" "${REPORT_FILE}" >&2
+  return 1
 }
 
 usage() {
@@ -237,6 +459,13 @@ Options:
                      such a removal is a blocker. Repeatable.
   --log FILE         Write the whole transcript to FILE
                      (default: ${DEFAULT_LOG}; --check logs only when given).
+  --report FILE      Also write the result as a JSON document to FILE
+                     (mode 0600, replaced atomically), with --check too: the
+                     status, the exit code, every finding with its stable id,
+                     and the packages to install, remove and downgrade.
+  --exit-codes       Print the exit codes (code, name, meaning) and exit.
+  --list-findings    Print every finding the checks can report (id, level,
+                     title, what to do) and exit.
   --version          Print the version and exit.
   -h, --help         Print this help and exit.
 
@@ -245,14 +474,8 @@ Files:
   ${WORK_DIR}/backup-*/    saved repository and release files, package list
 
 Exit codes:
-  ${EXIT_OK}  Success: migrated, or nothing to do
-  ${EXIT_USAGE}  Usage error: unknown option or bad argument
-  ${EXIT_UNSUPPORTED}  Unsupported system (OS, version or architecture); nothing changed
-  ${EXIT_BLOCKED}  Preflight blockers (with --check: not ready); nothing changed
-  ${EXIT_RESTORED}  Failed before the point of no return; backup restored, nothing changed
-  ${EXIT_RESUME}  Failed after the point of no return; fix the cause and re-run to resume
-  ${EXIT_DECLINED}  Not confirmed at the prompt; nothing changed
 EOF
+  print_exit_codes | awk -F'\t' '{ printf "  %s  %s\n", $1, $3 }'
 }
 
 #######################################
@@ -263,6 +486,7 @@ EOF
 bail() {
   local code="$1"
   shift
+  REPORT_MESSAGE="$*"
   printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "$*" >&2
   exit "${code}"
 }
@@ -275,6 +499,7 @@ die() {
   # A second signal must not cut the restore short.
   trap - ERR
   trap '' INT TERM HUP
+  REPORT_MESSAGE="${message}"
   printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "${message}" >&2
   case "${PHASE}" in
     post)
@@ -320,6 +545,8 @@ on_signal() {
 }
 
 cleanup() {
+  local code="$?"
+  write_report "${code}" || true
   if [[ -n "${CHECK_TMP}" && -d "${CHECK_TMP}" ]]; then
     gpgconf --homedir "${CHECK_TMP}/gnupg" --kill all >/dev/null 2>&1 || true
     rm -rf -- "${CHECK_TMP}"
@@ -922,6 +1149,7 @@ verify_migrated() {
   fi
   mapfile -t bad < <(unmigrated_packages "${names[@]}")
   if ((${#bad[@]} > 0)); then
+    NOT_MIGRATED=("${bad[@]}")
     die "dnf reported success, but the rpm database shows ${#bad[@]} package(s) still not migrated to AlmaLinux's builds: ${bad[*]}" \
       "rpm did not install their AlmaLinux builds (a failing scriptlet? read the dnf and rpm messages above)."
   fi
@@ -989,12 +1217,20 @@ parse_args() {
       --check) CHECK_ONLY=1 ;;
       -y | --yes) ASSUME_YES=1 ;;
       --allow-insecure-http) ALLOW_HTTP=1 ;;
-      --mirror | --fingerprint | --log | --allow-remove)
+      --exit-codes)
+        print_exit_codes
+        exit "${EXIT_OK}"
+        ;;
+      --list-findings)
+        printf '%s\n' "${FINDINGS[@]}" | tr '|' '\t'
+        exit "${EXIT_OK}"
+        ;;
+      --mirror | --fingerprint | --log | --allow-remove | --report)
         (($# >= 2)) || bail "${EXIT_USAGE}" "$1 needs an argument (see --help)"
         set_option "$1" "$2"
         shift
         ;;
-      --mirror=* | --fingerprint=* | --log=* | --allow-remove=*) set_option "${1%%=*}" "${1#*=}" ;;
+      --mirror=* | --fingerprint=* | --log=* | --allow-remove=* | --report=*) set_option "${1%%=*}" "${1#*=}" ;;
       --version)
         printf '%s %s\n' "${SCRIPT_NAME}" "${VERSION}"
         exit "${EXIT_OK}"
@@ -1070,6 +1306,13 @@ set_option() {
       [[ "${value}" =~ ^[A-Za-z0-9._+-]+$ ]] ||
         bail "${EXIT_USAGE}" "--allow-remove needs a package name, got $(printf '%q' "${value}")"
       ALLOW_REMOVE+=("${value}")
+      ;;
+    --report)
+      [[ -n "${value}" && "${value}" != */ ]] || bail "${EXIT_USAGE}" "--report needs a file name"
+      [[ ! -d "${value}" ]] || bail "${EXIT_USAGE}" "--report $(printf '%q' "${value}") is a directory; give a file name"
+      [[ -d "$(dirname -- "${value}")" && -w "$(dirname -- "${value}")" ]] ||
+        bail "${EXIT_USAGE}" "--report $(printf '%q' "${value}"): the directory $(printf '%q' "$(dirname -- "${value}")") does not exist or is not writable"
+      REPORT_FILE="${value}"
       ;;
     --log)
       [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
@@ -1165,7 +1408,7 @@ classify_repos() {
 #######################################
 check_root() {
   if ((EUID != 0)); then
-    BLOCKERS+=("not running as root: run it with sudo or as root")
+    finding not-root "not running as root: run it with sudo or as root"
   fi
 }
 
@@ -1175,7 +1418,7 @@ check_commands() {
     flock stat head)
   [[ "${MIRROR}" == http* ]] && needed+=(curl)
   for cmd in "${needed[@]}"; do
-    command -v "${cmd}" >/dev/null || BLOCKERS+=("required command missing: ${cmd}")
+    command -v "${cmd}" >/dev/null || finding command-missing "required command missing: ${cmd}"
   done
 }
 
@@ -1190,9 +1433,9 @@ check_space() {
     [[ -d "${path}" ]] || continue
     have="$(free_mb "${path}")"
     if [[ -z "${have}" ]]; then
-      WARNINGS+=("cannot read free space on ${path}")
+      finding free-space-unknown "cannot read free space on ${path}"
     elif ((have < min)); then
-      BLOCKERS+=("only ${have} MiB free on ${path}; at least ${min} MiB needed")
+      finding low-free-space "only ${have} MiB free on ${path}; at least ${min} MiB needed"
     fi
   done
 }
@@ -1213,13 +1456,13 @@ check_dnf_idle() {
     esac
   done
   if ((${#busy[@]} > 0)); then
-    BLOCKERS+=("a package manager is running: ${busy[*]}; wait for it to finish")
+    finding package-manager-busy "a package manager is running: ${busy[*]}; wait for it to finish"
   fi
   local dupes
   dupes="$(rpm -qa --qf '%{NAME} %{NAME}.%{ARCH}\n' 2>/dev/null | without_installonly |
     sort | uniq -d | paste -sd' ' -)" || true
   if [[ -n "${dupes}" ]]; then
-    BLOCKERS+=("an unfinished transaction left duplicate packages: ${dupes}; finish or undo it first")
+    finding unfinished-transaction "an unfinished transaction left duplicate packages: ${dupes}; finish or undo it first"
   fi
 }
 
@@ -1227,15 +1470,15 @@ check_secure_boot() {
   local out
   if ! command -v mokutil >/dev/null; then
     if [[ -d /sys/firmware/efi ]]; then
-      WARNINGS+=("Secure Boot state unknown (mokutil not installed)")
+      finding secure-boot-unknown "Secure Boot state unknown (mokutil not installed)"
     else
-      WARNINGS+=("Secure Boot state unknown (no mokutil; no EFI firmware seen, likely BIOS boot or a container)")
+      finding secure-boot-unknown "Secure Boot state unknown (no mokutil; no EFI firmware seen, likely BIOS boot or a container)"
     fi
     return
   fi
   out="$(LC_ALL=C mokutil --sb-state 2>&1)" || true
   if [[ "${out}" == *"SecureBoot enabled"* ]]; then
-    WARNINGS+=("Secure Boot is enabled: AlmaLinux's shim and kernel are signed, but custom or third-party kernel modules must be signed by a key you enrolled")
+    finding secure-boot-enabled "Secure Boot is enabled: AlmaLinux's shim and kernel are signed, but custom or third-party kernel modules must be signed by a key you enrolled"
   fi
 }
 
@@ -1246,7 +1489,7 @@ check_releasever_pin() {
   local file=/etc/dnf/vars/releasever value=""
   [[ -f "${file}" ]] || return 0
   read -r value <"${file}" || true
-  WARNINGS+=("${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}")
+  finding releasever-pinned "${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}"
 }
 
 # Reads the mirror's BaseOS metadata: prints "V <version>" for the newest
@@ -1293,7 +1536,7 @@ check_mirror_release() {
   version="$(printf '%s\n' "${metadata}" | awk '$1 == "V" { print $2 }' | tail -n1)"
   mapfile -t MIRROR_PROVIDES < <(printf '%s\n' "${metadata}" | awk '$1 == "P" { print $2 }')
   if release_is_outdated "${version}"; then
-    WARNINGS+=("$(outdated_release_warning "${version}")")
+    finding mirror-release-outdated "$(outdated_release_warning "${version}")"
   fi
 }
 
@@ -1309,7 +1552,7 @@ check_dependents() {
   DEPENDENTS=()
   ((${#SOURCE_PKGS[@]} > 0)) || return 0
   if ((${#MIRROR_PROVIDES[@]} == 0)); then
-    WARNINGS+=("what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download")
+    finding mirror-provides-unreadable "what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download"
     return 0
   fi
   while read -r cap pkg; do
@@ -1338,10 +1581,10 @@ report_removals() {
     fi
   done
   if ((${#refused[@]} > 0)); then
-    BLOCKERS+=("the release swap would remove ${refused[*]}: they depend on ${OS_NAME}'s release packages. Remove them first, or accept the removal with --allow-remove PKG (once per package)")
+    finding dependent-packages "the release swap would remove ${refused[*]}: they depend on ${OS_NAME}'s release packages. Remove them first, or accept the removal with --allow-remove PKG (once per package)"
   fi
   if ((${#accepted[@]} > 0)); then
-    WARNINGS+=("accepted with --allow-remove: the release swap removes ${accepted[*]}")
+    finding removal-accepted "accepted with --allow-remove: the release swap removes ${accepted[*]}"
   fi
 }
 
@@ -1350,35 +1593,34 @@ report_removals() {
 check_mirror_and_key() {
   local reason
   if [[ "${MIRROR}" == http://* ]]; then
-    WARNINGS+=("INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata and hold this system at old, vulnerable builds")
+    finding insecure-http "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata and hold this system at old, vulnerable builds"
   fi
   if [[ -n "${MIRROR_AUTH}" ]]; then
-    WARNINGS+=("the mirror's user name and password are used for the migration only: the system's repository files will point at ${MIRROR} without them (add username= and password= to them yourself, mode 0600, if the system keeps using this mirror)")
+    finding mirror-credentials-not-kept "the mirror's user name and password are used for the migration only: the system's repository files will point at ${MIRROR} without them (add username= and password= to them yourself, mode 0600, if the system keeps using this mirror)"
   fi
   CHECK_TMP="$(mktemp -d)"
   mkdir -m 0700 -- "${CHECK_TMP}/gnupg"
   if ! reason="$(fetch "$(key_url)" "${CHECK_TMP}/key" "${MAX_KEY_BYTES}" 2>&1)" ||
     [[ ! -s "${CHECK_TMP}/key" ]]; then
-    BLOCKERS+=("AlmaLinux mirror unreachable: ${reason:-$(key_url) is empty}")
+    finding mirror-unreachable "AlmaLinux mirror unreachable: ${reason:-$(key_url) is empty}"
     return
   fi
   if ! url_exists "$(repo_url BaseOS)repodata/repomd.xml"; then
-    BLOCKERS+=("AlmaLinux mirror has no BaseOS repository at $(repo_url BaseOS)")
+    finding mirror-no-baseos "AlmaLinux mirror has no BaseOS repository at $(repo_url BaseOS)"
   fi
   if ! url_exists "$(repo_url AppStream)repodata/repomd.xml"; then
-    BLOCKERS+=("AlmaLinux mirror has no AppStream repository at $(repo_url AppStream)")
+    finding mirror-no-appstream "AlmaLinux mirror has no AppStream repository at $(repo_url AppStream)"
   fi
   if ! command -v gpg >/dev/null; then
     return
   fi
   if ! reason="$(key_matches "${CHECK_TMP}/key" "${CHECK_TMP}/gnupg")"; then
-    BLOCKERS+=("untrusted AlmaLinux key: ${reason}. $(key_refusal_hint)")
+    finding key-untrusted "untrusted AlmaLinux key: ${reason}. $(key_refusal_hint)"
   fi
 }
 
 preflight() {
-  BLOCKERS=()
-  WARNINGS=()
+  drop_findings
   check_root
   check_commands
   check_space
@@ -1388,17 +1630,17 @@ preflight() {
   check_mirror_release
   find_release_packages
   if ((${#SOURCE_PKGS[@]} == 0)); then
-    BLOCKERS+=("no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)")
+    finding no-release-package "no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)"
   fi
   classify_repos
   check_dependents
   if [[ -n "${CUSTOM_FPR}" ]]; then
-    WARNINGS+=("TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY")
+    finding custom-key "TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY"
   fi
   if [[ -d /sys/firmware/efi ]] || command -v grub2-mkconfig >/dev/null; then
     :
   else
-    WARNINGS+=("no bootloader found (container?): the bootloader step will be skipped")
+    finding no-bootloader "no bootloader found (container?): the bootloader step will be skipped"
   fi
   check_mirror_and_key
 }
@@ -1737,8 +1979,7 @@ swap_removals() {
 check_swap_removals() {
   local -a removals
   mapfile -t removals < <(swap_removals)
-  BLOCKERS=()
-  WARNINGS=()
+  drop_findings dependent-packages removal-accepted
   report_removals "${removals[@]}"
   if ((${#BLOCKERS[@]} > 0)); then
     PHASE="start"
@@ -2372,6 +2613,7 @@ main() {
   if is_migrated; then
     printf '%s: this system already runs AlmaLinux %s (almalinux-release installed); nothing to do.\n' \
       "${SCRIPT_NAME}" "${OS_VERSION}"
+    REPORT_STATUS="nothing-to-do"
     exit "${EXIT_OK}"
   fi
   if [[ "${OS_ID}" == "almalinux" ]]; then
@@ -2383,4 +2625,11 @@ main() {
   migrate "$@"
 }
 
+# ALMALINUX_MIGRATE_LIBRARY=1 and "source" load the functions without running
+# anything (the fast tests do). Run that way, not sourced, nothing would
+# happen: that is refused rather than reported as a success.
+if [[ "${ALMALINUX_MIGRATE_LIBRARY:-0}" == "1" ]]; then
+  return 0 2>/dev/null ||
+    bail "${EXIT_USAGE}" "ALMALINUX_MIGRATE_LIBRARY=1 is for loading the script with 'source' in tests; unset it to run the migration. Nothing changed."
+fi
 main "$@"

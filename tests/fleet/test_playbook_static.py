@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from fleet_helpers import FLEET_DIR, PLAYBOOK, ansible_env, ansible_tool
+from migrate_script import SCRIPT, exit_codes
 
 
 def run(argv, home):
@@ -140,3 +141,17 @@ def test_bash_commands_run_on_the_hosts_pass_shellcheck(name):
     result = subprocess.run([shellcheck, "--shell=bash", "-"], input=command,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout
+
+
+def test_exit_codes_the_playbook_reads_are_those_the_script_prints():
+    # The playbook reads the script's EXIT_CODES table from the verified file
+    # (the controller does not run it); --exit-codes prints the same table.
+    plays = yaml.safe_load(PLAYBOOK.read_text())
+    tasks = [task for play in plays for task in play.get("tasks", [])
+             if task.get("name") == "Remember the verified script and its exit codes"]
+    assert len(tasks) == 1
+    pattern = re.search(r"regex_findall\('(.+?)'\)", tasks[0]["vars"]["fleet_code_lines"])[1]
+    read = {int(code): (name, meaning)
+            for code, name, meaning in re.findall(pattern, SCRIPT.read_text())}
+    printed = {code: (name, meaning) for name, (code, meaning) in exit_codes().items()}
+    assert read == printed and len(read) >= 7

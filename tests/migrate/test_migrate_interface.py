@@ -14,16 +14,10 @@ import subprocess
 import pytest
 import yaml
 
+from migrate_script import SCRIPT, exit_codes as declared_exit_codes
 from project import ROOT
 
-SCRIPT = ROOT / "scripts" / "almalinux-migrate.sh"
-EXIT_LINE = re.compile(r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#\s+(.+)$", re.M)
 PINNED_LINE = re.compile(r'^readonly (PINNED|PREVIOUS)_FPR_([0-9]+)="([0-9A-F]{40})"$', re.M)
-
-
-def declared_exit_codes():
-    return {name: (int(code), meaning.strip())
-            for name, code, meaning in EXIT_LINE.findall(SCRIPT.read_text())}
 
 
 def run_script(*args, as_nobody=False):
@@ -59,7 +53,8 @@ def test_help_works_without_root_and_shows_usage_and_every_option():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: almalinux-migrate.sh")
     for option in ("--check", "-y, --yes", "--mirror URL", "--allow-insecure-http",
-                   "--fingerprint FPR", "--log FILE", "--version", "--help"):
+                   "--fingerprint FPR", "--allow-remove PKG", "--log FILE", "--report FILE",
+                   "--exit-codes", "--list-findings", "--version", "--help"):
         assert option in result.stdout
 
 
@@ -123,10 +118,10 @@ def test_password_in_a_refused_mirror_url_is_not_echoed():
 
 def script_function(name, **variables):
     """Output of one of the script's functions, the script's other code not run."""
-    body = SCRIPT.read_text().replace('\nmain "$@"\n', "\n")
     assigns = "".join(f"{k}={shlex.quote(v)}\n" for k, v in variables.items())
-    result = subprocess.run(["bash", "-c", f"{body}\n{assigns}{name}"], capture_output=True,
-                            text=True, timeout=30, cwd="/")
+    result = subprocess.run(["bash", "-c", f'source "$0"\n{assigns}{name}', str(SCRIPT)],
+                            capture_output=True, text=True, timeout=30, cwd="/",
+                            env={**os.environ, "ALMALINUX_MIGRATE_LIBRARY": "1"})
     assert result.returncode == 0, result
     return result.stdout
 

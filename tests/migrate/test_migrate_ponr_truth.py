@@ -10,12 +10,21 @@ import re
 
 import pytest
 
+from migrate_script import finding_ids, load_report
 from simel import NEWER, RPMDB_VOLATILE, diff_digests, rpms
 from test_migrate_scenarios import EXIT, MIGRATION_TIMEOUT, assert_migrated, state_of
 
 WORK_DIR = "/var/lib/almalinux-migrate"
 STATE = f"{WORK_DIR}/state"
 FAMILY = "centos-stream9"
+REPORT = "/root/migration-report.json"
+# What a run may write besides its log and work directory: the report asked for.
+UNCHANGED_EXCEPT = (*RPMDB_VOLATILE, REPORT.lstrip("/"))
+
+
+def report_of(root):
+    """The --report document the last run wrote in the root, schema-checked."""
+    return load_report(root.file(REPORT))
 
 
 def not_migrated_list(output):
@@ -30,9 +39,14 @@ def test_transaction_that_skips_a_package_is_not_reported_as_a_migration(
         make_root, bad_mirror, script_args):
     root = make_root(FAMILY)
     mirror = bad_mirror(failing_pre=NEWER)
-    first = root.run_script(*script_args(root), mirror=mirror, timeout=MIGRATION_TIMEOUT)
+    first = root.run_script("--report", REPORT, *script_args(root), mirror=mirror,
+                            timeout=MIGRATION_TIMEOUT)
     assert first.returncode == EXIT["RESUME"], str(first)
     assert not_migrated_list(first.output) == [NEWER], str(first)
+    report = report_of(root)
+    assert (report["status"], report["exit_code"]) == ("failed-resumable", EXIT["RESUME"])
+    assert [re.sub(r"-[^-]+-[^-]+$", "", n) for n in report["packages"]["not_migrated"]] == [NEWER]
+    assert "still not migrated" in report["message"]
     assert "complete" not in first.output
     assert root.package(NEWER).vendor != "AlmaLinux"
     # The re-run resumes, hits the same failure, and says so again.
@@ -101,13 +115,13 @@ def test_state_from_another_system_or_damaged_is_not_resumed(damage, interrupted
         edit_state(root, MACHINE_ID="1" * 32)
     change, message = FOREIGN_STATES[damage]
     change(root)
-    before = root.digest(exclude=RPMDB_VOLATILE)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
     result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["BLOCKED"], str(result)
     assert f"the state file {STATE} " in result.stderr, str(result)
     assert message in result.stderr, str(result)
     assert "unbound variable" not in result.output and "complete" not in result.output
-    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+    assert diff_digests(before, root.digest(exclude=UNCHANGED_EXCEPT)) == []
 
 
 def test_damaged_state_of_a_run_that_changed_nothing_is_discarded_and_the_run_starts_over(
@@ -169,23 +183,27 @@ def install_agent(root, simel_lab, tmp_path, requires):
 @pytest.mark.parametrize("check", [True, False], ids=["check", "migration"])
 def test_package_the_swap_would_remove_is_a_blocker(check, root_with_agent, script_args):
     root = root_with_agent
-    before = root.digest(exclude=RPMDB_VOLATILE)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
     args = ["--check"] if check else []
-    result = root.run_script(*args, *script_args(root, yes=not check),
+    result = root.run_script(*args, "--report", REPORT, *script_args(root, yes=not check),
                              timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["BLOCKED"], str(result)
     assert f"the release swap would remove {AGENT}" in result.output, str(result)
+    report = report_of(root)
+    assert (report["status"], report["check_only"]) == ("blocked", check)
+    assert "dependent-packages" in finding_ids(report, "blocker")
+    assert AGENT in report["packages"]["remove"]
     assert "--allow-remove" in result.output
     assert root.package(AGENT) is not None
     if check:
-        assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+        assert diff_digests(before, root.digest(exclude=UNCHANGED_EXCEPT)) == []
     else:
         assert snapshot_unchanged(root, before)
 
 
 def snapshot_unchanged(root, before):
     """Nothing but the log and the work directory's lock differ."""
-    after = root.digest(exclude=RPMDB_VOLATILE)
+    after = root.digest(exclude=UNCHANGED_EXCEPT)
     return [d for d in diff_digests(before, after)
             if "var/log/almalinux-migrate.log" not in d and "var/lib/almalinux-migrate" not in d] == []
 
@@ -193,12 +211,19 @@ def snapshot_unchanged(root, before):
 def test_removal_accepted_with_allow_remove_is_done_and_reported(root_with_agent, script_args,
                                                                  simel_lab):
     root = root_with_agent
-    check = root.run_script("--check", "--allow-remove", AGENT, *script_args(root, yes=False))
+    check = root.run_script("--check", "--allow-remove", AGENT, "--report", REPORT,
+                            *script_args(root, yes=False))
     assert check.returncode == EXIT["OK"], str(check)
     assert f"accepted with --allow-remove: the release swap removes {AGENT}" in check.stdout
-    result = root.run_script("--allow-remove", AGENT, *script_args(root),
+    report = report_of(root)
+    assert report["status"] == "ready" and finding_ids(report, "blocker") == set()
+    assert "removal-accepted" in finding_ids(report, "warning")
+    result = root.run_script("--allow-remove", AGENT, "--report", REPORT, *script_args(root),
                              timeout=MIGRATION_TIMEOUT)
     assert_migrated(root, simel_lab, result)
+    report = report_of(root)
+    assert (report["status"], report["exit_code"], report["message"]) == ("migrated", 0, "")
+    assert report["packages"]["accepted_removals"] == [AGENT]
     assert root.package(AGENT) is None
     assert f"removed by the release swap, as accepted with --allow-remove: {AGENT}" in result.output
 
@@ -210,9 +235,12 @@ def test_removal_only_dnf_resolution_shows_is_a_blocker_before_the_point_of_no_r
     # resolution of the exact swap transaction removes the agent.
     root = make_agent_root("redhat-release < 9.5")
     assert root.run_script("--check", *script_args(root, yes=False)).returncode == EXIT["OK"]
-    before = root.digest(exclude=RPMDB_VOLATILE)
-    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
+    result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["BLOCKED"], str(result)
+    report = report_of(root)
+    assert report["status"] == "blocked"
+    assert finding_ids(report, "blocker") == {"dependent-packages"}
     assert (f"the release swap would remove {AGENT}: they depend on" in result.output
             and "(dnf's resolution of the swap transaction)" in result.output), str(result)
     assert "point of no return" not in result.output

@@ -16,9 +16,9 @@ from simel.families import KERNEL_VERSIONS
 from simel import (NEWER, OLDER, REBUILT, RPMDB_VOLATILE, SCRIPT_IN_ROOT,
                    SOURCE_FAMILIES, diff_digests)
 
+from migrate_script import EXIT
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "almalinux-migrate.sh"
-EXIT = {name: int(code) for name, code in re.findall(
-    r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#", SCRIPT.read_text(), re.M)}
 STATE = "/var/lib/almalinux-migrate/state"
 LOG = "/var/log/almalinux-migrate.log"
 MIGRATION_TIMEOUT = 300

@@ -14,10 +14,10 @@ import pytest
 from simel import RPMDB_VOLATILE, SCRIPT_IN_ROOT, diff_digests
 from simel.keys import PUBLIC_KEY, PUBLIC_SUBKEY, SIGNATURE, armor, dearmor, packets
 
+from migrate_script import EXIT
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "almalinux-migrate.sh"
 TEXT = SCRIPT.read_text()
-EXIT = {name: int(code) for name, code in re.findall(
-    r"^readonly EXIT_([A-Z_]+)=([0-9]+)\s+#", TEXT, re.M)}
 CURL = {name: int(value) for name, value in re.findall(
     r"^readonly CURL_([A-Z_]+)_SECONDS=([0-9]+)$", TEXT, re.M)}
 WORK_DIR = "/var/lib/almalinux-migrate"

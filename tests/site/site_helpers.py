@@ -26,14 +26,17 @@ HOOKS = ("release_data", "downloads", "markers", "last_updated")
 FAKE_SCRIPT = textwrap.dedent("""\
     #!/usr/bin/env bash
     set -euo pipefail
-    readonly EXIT_OK=0            # Converted, reboot to finish
-    readonly EXIT_USAGE=2         # Bad <option> & friends
-    readonly EXIT_PREFLIGHT=10    # A preflight check failed; nothing changed
     usage() {
       echo "Usage: almalinux-migrate.sh [--check] [--help]"
       echo "  --check   only run the preflight checks"
     }
     [[ "${1:-}" == "--help" ]] && { usage; exit 0; }
+    if [[ "${1:-}" == "--exit-codes" ]]; then
+      printf '%s\t%s\t%s\n' 0 OK "Converted, reboot to finish" \
+        10 PREFLIGHT "A preflight check failed; nothing changed" \
+        2 USAGE "Bad <option> & friends"
+      exit 0
+    fi
     exit 2
     """)
 

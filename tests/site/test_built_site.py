@@ -245,6 +245,9 @@ def test_downloads_are_published_and_verify(built_site):
     assert check.returncode == 0, check.stdout + check.stderr
     assert "almalinux-migrate.sh: OK" in check.stdout
     assert "almalinux-fleet.tar.gz: OK" in check.stdout
+    assert "almalinux-migrate.report.schema.json: OK" in check.stdout
+    assert (published / "almalinux-migrate.report.schema.json").read_bytes() == \
+        (ROOT / "scripts" / "almalinux-migrate.report.schema.json").read_bytes()
 
 
 def test_checksums_shown_in_pages_are_those_of_the_published_files(built_site):

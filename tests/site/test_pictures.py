@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
+from migrate_script import exit_codes
 from project import ROOT
 from site_helpers import load_hook
 
@@ -64,21 +65,20 @@ def test_stages_come_from_the_scripts_own_lists_with_the_point_of_no_return_betw
     script = (ROOT / "scripts" / "almalinux-migrate.sh").read_text()
     pre, post = pictures.script_stages(script)
     assert pre and post
-    diagram = pictures.migration_stages(pre, post, pictures.exit_codes(script))
+    codes = {name: code for name, (code, _) in exit_codes().items()}
+    diagram = pictures.migration_stages(pre, post, codes)
     assert [s.name for s in diagram.stages] == pre + post
     last_pre = diagram.stages[len(pre) - 1]
     first_post = diagram.stages[len(pre)]
     assert last_pre.y + diagram.box_height < diagram.ponr_y < first_post.y
     svg = svg_of("migration-stages.html", d=diagram)
     assert [g.get("data-stage") for g in svg.findall(f"{SVG}g")] == pre + post
-    codes = pictures.exit_codes(script)
     text = " ".join(svg.itertext())
     assert f"exit {codes['RESTORED']}" in text and f"exit {codes['RESUME']}" in text
 
 
 def test_a_new_stage_in_the_script_shows_up_without_touching_the_hook():
-    script = "readonly PRE_STEPS=(a b)\nreadonly POST_STEPS=(c new-step d)\n" \
-             "readonly EXIT_RESTORED=5  # x\nreadonly EXIT_RESUME=6  # y\n"
+    script = "readonly PRE_STEPS=(a b)\nreadonly POST_STEPS=(c new-step d)\n"
     pre, post = pictures.script_stages(script)
     assert post == ["c", "new-step", "d"]
 

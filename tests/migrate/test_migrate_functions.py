@@ -1,0 +1,227 @@
+"""The script's functions, loaded with `source` and run one at a time.
+
+No root and no simulated system: milliseconds each. The end-to-end
+scenarios (test_migrate_scenarios.py and the others) prove the same
+behaviour on real rpm/dnf roots; these pin the parsing, validation, report
+and table logic down precisely.
+"""
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from migrate_script import (CLEAN_ENV, EXIT, REPORT_SCHEMA, SCRIPT, exit_codes, findings,
+                            load_report)
+
+TEXT = SCRIPT.read_text()
+LIBRARY_ENV = {**CLEAN_ENV, "ALMALINUX_MIGRATE_LIBRARY": "1"}
+
+
+def in_script(code, **variables):
+    """Runs bash code with the script's functions loaded (main not run)."""
+    assigns = "".join(f"{name}={shlex.quote(value)}\n" for name, value in variables.items())
+    return subprocess.run(["bash", "-c", f'source "$0"\n{assigns}{code}', str(SCRIPT)],
+                          capture_output=True, text=True, env=LIBRARY_ENV, timeout=30, cwd="/")
+
+
+# -----------------------------------------------------------------------------
+# Loading the script as a library
+# -----------------------------------------------------------------------------
+
+
+def test_sourcing_with_the_library_switch_runs_nothing():
+    result = in_script('printf "loaded %s\\n" "${EXIT_RESUME}"')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"loaded {EXIT['RESUME']}\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_the_library_switch_without_source_is_refused_not_a_silent_success(how):
+    # `curl ... | bash` with the variable left in the environment must not
+    # exit 0 having done nothing.
+    if how == "file":
+        result = subprocess.run(["bash", str(SCRIPT), "--check"], capture_output=True,
+                                text=True, env=LIBRARY_ENV, timeout=30)
+    else:
+        result = subprocess.run(["bash", "-s", "--", "--check"], input=TEXT,
+                                capture_output=True, text=True, env=LIBRARY_ENV, timeout=30)
+    assert result.returncode == EXIT["USAGE"], result
+    assert "ALMALINUX_MIGRATE_LIBRARY" in result.stderr
+
+
+# -----------------------------------------------------------------------------
+# Exit codes: one declaration
+# -----------------------------------------------------------------------------
+
+
+def test_exit_codes_are_distinct_and_cover_the_contract():
+    codes = [code for code, _ in exit_codes().values()]
+    assert len(codes) == len(set(codes))
+    assert set(EXIT) >= {"OK", "USAGE", "UNSUPPORTED", "BLOCKED", "RESTORED", "RESUME",
+                         "DECLINED"}
+    assert EXIT["OK"] == 0
+
+
+def test_every_exit_code_the_script_uses_is_declared():
+    used = set(re.findall(r"\$\{EXIT_([A-Z_]+)\}", TEXT))
+    assert used, "the script uses no exit code variable"
+    assert used <= set(EXIT), f"used but not declared: {used - set(EXIT)}"
+
+
+def test_exit_code_variables_are_read_only():
+    result = in_script("EXIT_OK=3")
+    assert result.returncode != 0
+    assert "readonly" in result.stderr
+
+
+# -----------------------------------------------------------------------------
+# Findings: stable ids in one table
+# -----------------------------------------------------------------------------
+
+
+def test_finding_ids_are_unique_stable_words_with_a_level_title_and_remedy():
+    table = findings()
+    lines = in_script('printf "%s\\n" "${FINDINGS[@]}"').stdout.splitlines()
+    assert len(lines) == len(table), "a finding id is declared twice"
+    for fid, (level, title, fix) in table.items():
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", fid), fid
+        assert level in {"info", "warning", "blocker"}, (fid, level)
+        assert title and fix, fid
+
+
+def test_every_finding_the_script_records_is_declared_and_every_declared_one_is_used():
+    recorded = set(re.findall(r"(?:^\s+|\|\| )finding ([a-z0-9-]+) \"", TEXT, re.M))
+    declared = set(findings())
+    assert recorded - declared == set(), "recorded but not declared"
+    assert declared - recorded == set(), "declared but never recorded"
+
+
+def test_an_unknown_finding_id_stops_the_run_as_a_bug():
+    result = in_script('finding no-such-finding "detail"')
+    assert result.returncode == EXIT["BLOCKED"]
+    assert "unknown finding id 'no-such-finding'" in result.stderr
+
+
+def test_findings_feed_the_text_report_by_level_and_can_be_dropped_by_id():
+    result = in_script(
+        'finding low-free-space "only 3 MiB free on /var"\n'
+        'finding secure-boot-enabled "on"\n'
+        'finding dependent-packages "vendor-agent"\n'
+        'drop_findings dependent-packages\n'
+        'printf "B=%s\\nW=%s\\nI=%s\\n" "${BLOCKERS[*]}" "${WARNINGS[*]}" "${FINDING_IDS[*]}"')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["B=only 3 MiB free on /var", "W=on",
+                                          "I=low-free-space secure-boot-enabled"]
+
+
+# -----------------------------------------------------------------------------
+# The --report document
+# -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    'plain', 'quote " and backslash \\ and slash /', "new\nline\ttab\rreturn",
+    "bell \x07 escape \x1b[2J delete \x7f", "NAME=\"Oracle Linux Server\" 9.4 é ü 日本",
+    "", "\\u0000 not an escape",
+], ids=["plain", "quote-backslash", "whitespace", "control", "unicode", "empty",
+        "escape-lookalike"])
+def test_json_strings_round_trip_any_text(text):
+    result = in_script('json_string "$VALUE"', VALUE=text)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == text
+
+
+def test_json_arrays_round_trip_words():
+    result = in_script('json_array a "b c" \'d"e\'; echo; json_array')
+    first, empty = result.stdout.splitlines()
+    assert json.loads(first) == ["a", "b c", 'd"e']
+    assert json.loads(empty) == []
+
+
+def schema_statuses():
+    return set(json.loads(REPORT_SCHEMA.read_text())["properties"]["status"]["enum"])
+
+
+@pytest.mark.parametrize("name,check_only,status", [
+    ("OK", 1, "ready"), ("OK", 0, "migrated"), ("UNSUPPORTED", 0, "unsupported"),
+    ("BLOCKED", 1, "blocked"), ("BLOCKED", 0, "blocked"), ("RESTORED", 0, "failed-restored"),
+    ("RESUME", 0, "failed-resumable"), ("DECLINED", 0, "declined"),
+])
+def test_report_status_follows_the_exit_code(name, check_only, status):
+    result = in_script(f'CHECK_ONLY={check_only}; report_status "${{EXIT_{name}}}"')
+    assert result.stdout == status
+    assert status in schema_statuses()
+
+
+def test_every_status_the_schema_names_can_be_reported():
+    reachable = set(re.findall(r"printf '([a-z-]+)'", re.search(
+        r"^report_status\(\) \{.*?^\}", TEXT, re.M | re.S).group(0)))
+    reachable |= set(re.findall(r'REPORT_STATUS="([a-z-]+)"', TEXT))
+    assert reachable == schema_statuses()
+
+
+def write_report(tmp_path, code, setup=""):
+    report = tmp_path / "report.json"
+    result = in_script(
+        f'OS_ID=rocky; OS_NAME="Rocky Linux"; OS_VERSION=9.4; MAJOR=9; ARCH=x86_64\n'
+        f'MIRROR=https://mirror.example.invalid/almalinux\n{setup}\n'
+        f'REPORT_FILE="$REPORT"; write_report {code}', REPORT=str(report))
+    assert result.returncode == 0, result.stderr
+    return report
+
+
+def test_a_written_report_validates_and_lists_findings_with_their_table_entries(tmp_path):
+    report = load_report(write_report(tmp_path, EXIT["BLOCKED"], setup=(
+        'CHECK_ONLY=1\nSOURCE_PKGS=(rocky-release rocky-repos)\n'
+        'TARGET_PKGS=(almalinux-release)\nDEPENDENTS=(vendor-agent)\n'
+        'finding dependent-packages "the release swap would remove vendor-agent"\n'
+        'finding insecure-http "INSECURE: \\"http\\"\nmirror"')))
+    assert report["status"] == "blocked" and report["exit_code"] == EXIT["BLOCKED"]
+    assert report["system"]["id"] == "rocky" and report["system"]["major"] == "9"
+    assert [(f["id"], f["level"]) for f in report["findings"]] == [
+        ("dependent-packages", "blocker"), ("insecure-http", "warning")]
+    assert report["findings"][1]["detail"] == 'INSECURE: "http"\nmirror'
+    assert report["packages"]["remove"] == ["rocky-release", "rocky-repos", "vendor-agent"]
+    assert report["packages"]["install"] == ["almalinux-release"]
+
+
+def test_the_report_replaces_a_symlink_planted_at_its_name_instead_of_following_it(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (tmp_path / "report.json").symlink_to(victim)
+    report = write_report(tmp_path, EXIT["OK"])
+    assert victim.read_text() == "precious\n"
+    assert not report.is_symlink()
+    load_report(report)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("report.json.")] == []
+
+
+@pytest.mark.parametrize("where,problem", [
+    ("missing-dir/report.json", "does not exist or is not writable"),
+    (".", "is a directory"),
+    ("", "needs a file name"),
+])
+def test_an_unusable_report_path_is_a_usage_error_naming_it(tmp_path, where, problem):
+    target = str(tmp_path / where) if where else ""
+    result = subprocess.run(["bash", str(SCRIPT), "--check", "--report", target],
+                            capture_output=True, text=True, env=CLEAN_ENV, timeout=30)
+    assert result.returncode == EXIT["USAGE"], result
+    assert problem in result.stderr
+    assert "--report" in result.stderr
+
+
+def test_check_on_an_unsupported_system_writes_an_unsupported_report(tmp_path):
+    # The tests run on Debian: the script refuses it before any check.
+    assert "ID=debian" in Path("/etc/os-release").read_text()
+    report = tmp_path / "report.json"
+    result = subprocess.run(["bash", str(SCRIPT), "--check", "--report", str(report)],
+                            capture_output=True, text=True, env=CLEAN_ENV, timeout=30)
+    assert result.returncode == EXIT["UNSUPPORTED"], result
+    loaded = load_report(report)
+    assert loaded["status"] == "unsupported" and loaded["check_only"] is True
+    assert "is not supported" in loaded["message"]
