@@ -39,7 +39,8 @@ MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z0-9-]*)\b", re.I)
 NAMESPACES = ("release", "download", "script")
 DOWNLOADABLE = ("almalinux-migrate.sh", "almalinux-fleet.tar.gz")
 # Published next to them (download:link only); the last two only when signed.
-LINKABLE = DOWNLOADABLE + ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")
+LINKABLE = DOWNLOADABLE + ("almalinux-migrate.report.schema.json", "SHA256SUMS",
+                          "SHA256SUMS.asc", "downloads-signing-key.asc")
 
 
 def load_sibling(name: str):
