@@ -95,9 +95,11 @@ build: system-site $(SITE_STAMP)
 preview: system-preview build
 	@$(PY) deploy/nginx/preview.py $(SITE) --port $(PORT)
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker,
+# so its module fixtures (a fleet lab, a built site) are made once.
 test: system-test $(STAMP) node
-	@echo "==> Running every test"
-	@$(PY) -m pytest
+	@echo "==> Running every test on $$(nproc) core(s)"
+	@$(PY) -m pytest -n auto --dist loadfile
 
 bench: system-test $(STAMP) node
 	@for b in tests/bench/bench_*.py; do echo "==> $$b"; $(PY) "$$b"; done
