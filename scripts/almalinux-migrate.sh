@@ -1653,7 +1653,8 @@ container_technology() {
     what="$(head -n1 -- "${top}/run/systemd/container" 2>/dev/null)" || what=""
   fi
   if [[ -z "${what}" && -r "${top}/proc/1/environ" ]]; then
-    what="$(tr '\0' '\n' <"${top}/proc/1/environ" 2>/dev/null | sed -n 's/^container=//p' |
+    # PID 1's environment is root's to read; elsewhere (a sandbox) it may be refused.
+    what="$({ tr '\0' '\n' <"${top}/proc/1/environ"; } 2>/dev/null | sed -n 's/^container=//p' |
       head -n1)" || what=""
   fi
   if [[ -z "${what}" && -d "${top}/proc/vz" && ! -d "${top}/proc/bc" ]]; then
@@ -2577,11 +2578,13 @@ set_default_kernel() {
       die "cannot set DEFAULTKERNEL in ${conf}"
   fi
   command -v grubby >/dev/null || return 0
-  # An AlmaLinux kernel already the default (kernel-64k, kernel-rt, ...) stays.
+  # An AlmaLinux kernel already the default (kernel-64k, kernel-rt, ...)
+  # stays, if it can boot.
   current="$(grubby --default-kernel 2>/dev/null || true)"
-  if [[ "${current}" == /boot/vmlinuz-* ]] &&
+  if [[ "${current}" == /boot/vmlinuz-* && -f "${current}" ]] &&
+    [[ -s "/boot/initramfs-${current#/boot/vmlinuz-}.img" ]] &&
     [[ "$(rpm -qf --qf '%{VENDOR}\n' -- "/lib/modules/${current#/boot/vmlinuz-}/vmlinuz" 2>/dev/null)" == "AlmaLinux" ]]; then
-    log "default kernel: ${current}"
+    log "default kernel: ${current} (vmlinuz and initramfs present)"
     return 0
   fi
   mapfile -t versions < <(rpm -q --qf '%{VENDOR}|%{VERSION}-%{RELEASE}.%{ARCH}\n' kernel-core kernel 2>/dev/null |
