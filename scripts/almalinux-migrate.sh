@@ -77,6 +77,11 @@ readonly FINDINGS=(
   "unfinished-transaction|blocker|An unfinished transaction left duplicate packages|Finish or undo that transaction (dnf remove --duplicates), then run the script again."
   "secure-boot-unknown|warning|Secure Boot state unknown|Install mokutil to have it checked, or look it up in the firmware settings."
   "secure-boot-enabled|warning|Secure Boot is enabled|Make sure every third-party kernel module is signed with a key enrolled in the MOK list."
+  "tainted-kernel-module|warning|Out-of-tree or tainted kernel modules are loaded|Make sure each one has a build for AlmaLinux's kernel before rebooting: DKMS rebuilds its modules for the new kernel, a vendor's kmod package needs its EL build."
+  "module-refused-by-secure-boot|blocker|A third-party kernel module would not load under Secure Boot with AlmaLinux's keys|Sign the module with a key enrolled in the MOK list (mokutil --import, then reboot to enroll it), or remove it and rebuild it with DKMS after the migration; then run the script again."
+  "kernel-added|info|AlmaLinux's kernel is installed with the migration|Nothing to do: the system had only another vendor's kernels (such as UEK); after rebooting into AlmaLinux's kernel, remove the old ones."
+  "container|info|Running in a container|Nothing to do: the kernel, bootloader and EFI steps are skipped (the host runs the kernel)."
+  "efi-on-raid-or-multipath|blocker|The EFI system partition is on md RAID or multipath|Before the migration, add one AlmaLinux boot entry per member disk: efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '\\EFI\\almalinux\\shimx64.efi' (shimaa64.efi on aarch64); the migration installs that file. Then run the script again."
   "releasever-pinned|warning|The release version is pinned|Remove /etc/dnf/vars/releasever unless the system must stay on that minor release."
   "mirror-release-outdated|warning|The mirror's AlmaLinux release is not the newest|Use an up-to-date mirror, or check that the mirror is being synced."
   "mirror-provides-unreadable|warning|The mirror's BaseOS metadata could not be read|Nothing to do: dnf's resolution after the download decides; check the mirror if it persists."
@@ -135,6 +140,12 @@ readonly SOURCE_BRANDING_PKGS=(
   redhat-logos-httpd redhat-logos-ipa redhat-backgrounds redhat-indexhtml
 )
 readonly TARGET_RELEASE_PKGS=(almalinux-release almalinux-repos almalinux-gpg-keys)
+# The kernels AlmaLinux builds (distro-sync replaces them); a system with
+# none of them gets AlmaLinux's "kernel" in the swap transaction.
+readonly ALMA_KERNEL_PKGS=(kernel kernel-core kernel-64k kernel-64k-core kernel-rt kernel-rt-core)
+# In a container /proc and /sys are the host's (read-only, or not the
+# container's to chmod): rpm must not touch the filesystem package's copies.
+readonly CONTAINER_NETSHARED_PATHS="/proc:/sys"
 
 # EL8 module streams that exist under another name in AlmaLinux: module:from:to.
 readonly MODULE_REMAP=("virt:ol:rhel")
@@ -158,6 +169,9 @@ readonly VERIFIED_LIST="${CACHE_DIR}/verified.list"
 # The key and repositories of the mirror a resume is leaving, kept until the
 # new --mirror passed the key and signature checks.
 readonly MIRROR_SWITCH_DIR="${WORK_DIR}/mirror-switch"
+# In a container: the HOME dnf runs the transactions with, whose .rpmmacros
+# adds CONTAINER_NETSHARED_PATHS to %_netsharedpath (for those runs only).
+readonly RPM_HOME_DIR="${WORK_DIR}/rpm-home"
 
 # Paths saved before the first change and restored on a failure before it.
 readonly BACKUP_PATHS=(
@@ -187,7 +201,7 @@ readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
 readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
 # Module streams are remapped first: the swap's transaction already syncs.
 # A resume at a step after swap-release first checks that the swap happened.
-readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync bootloader finish)
+readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync kernel bootloader finish)
 
 # Options.
 CHECK_ONLY=0
@@ -208,6 +222,8 @@ OS_NAME=""
 OS_VERSION=""
 MAJOR=""
 ARCH=""
+CONTAINER=""           # the container technology (container_technology); empty on a machine of its own
+SECURE_BOOT=0          # mokutil says Secure Boot is enabled
 
 # Run-time.
 PHASE="start"          # start | pre | post: decides what a failure does
@@ -370,6 +386,14 @@ virtualization() {
   printf '%s' "${what:-none}"
 }
 
+# The report's system.container: what the run detected, or detects now
+# when it stopped before (container_technology); "none" outside one.
+container_shown() {
+  local what="${CONTAINER}"
+  [[ -n "${what}" ]] || what="$(container_technology "")"
+  printf '%s' "${what:-none}"
+}
+
 # Prints the report document for exit code "$1".
 report_json() {
   local code="$1" i entry level title remediation sep=""
@@ -381,7 +405,7 @@ report_json() {
   printf '  "system": {"id": %s, "name": %s, "version_id": %s, "major": %s, "arch": %s, "container": %s, "virtualization": %s},\n' \
     "$(json_string "${OS_ID}")" "$(json_string "${OS_NAME}")" "$(json_string "${OS_VERSION}")" \
     "$(json_string "${MAJOR}")" "$(json_string "${ARCH:-$(uname -m)}")" \
-    "$(json_string "$(virtualization --container)")" "$(json_string "$(virtualization --vm)")"
+    "$(json_string "$(container_shown)")" "$(json_string "$(virtualization --vm)")"
   printf '  "mirror": %s,\n' "$(json_string "$(mirror_shown)")"
   printf '  "status": %s,\n  "exit_code": %d,\n' "$(json_string "$(report_status "${code}")")" "${code}"
   printf '  "message": %s,\n' "$(json_string "${REPORT_MESSAGE}")"
@@ -1031,15 +1055,38 @@ dnf_opts() {
   esac
 }
 
-# Runs dnf with the trust settings of $1 (pre or post, see dnf_opts).
+# Runs dnf with the trust settings of $1 (pre or post, see dnf_opts). In a
+# container, the transactions (post) run with RPM_HOME_DIR as HOME, whose
+# .rpmmacros keeps rpm off /proc and /sys.
 dnf_run() {
   local mode="$1"
-  local -a opts
+  local -a opts env=()
   shift
   [[ "${mode}" == "pre" || "${mode}" == "post" ]] ||
     die "internal error: dnf_run needs pre or post, got '${mode}'"
   mapfile -t opts < <(dnf_opts "${mode}")
-  run dnf "${opts[@]}" "$@"
+  if [[ "${mode}" == "post" && -n "${CONTAINER}" ]]; then
+    write_container_rpm_macros
+    env=(env "HOME=${RPM_HOME_DIR}")
+  fi
+  run "${env[@]}" dnf "${opts[@]}" "$@"
+}
+
+# The filesystem package owns /proc and /sys; in a container they are the
+# host's, and rpm fails the whole transaction when it cannot set their
+# modes ("unpacking of archive failed on file /sys"). rpm leaves alone what
+# %_netsharedpath lists: RPM_HOME_DIR/.rpmmacros adds them to it (after
+# root's own ~/.rpmmacros, and whatever the system's macros set), for the
+# migration's transactions only; nothing of the system's changes.
+write_container_rpm_macros() {
+  local current
+  current="$(rpm --eval '%{?_netsharedpath}' 2>/dev/null)" || current=""
+  [[ -d "${RPM_HOME_DIR}" ]] || mkdir -m 0700 -- "${RPM_HOME_DIR}"
+  {
+    [[ -r "${HOME:-/root}/.rpmmacros" ]] && cat -- "${HOME:-/root}/.rpmmacros"
+    printf '%%_netsharedpath %s\n' "${current:+${current}:}${CONTAINER_NETSHARED_PATHS}"
+  } >"${RPM_HOME_DIR}/.rpmmacros.tmp"
+  mv -f -- "${RPM_HOME_DIR}/.rpmmacros.tmp" "${RPM_HOME_DIR}/.rpmmacros"
 }
 
 # Writes the migration's dnf.conf: gpgcheck and TLS verification on, EL's
@@ -1466,6 +1513,7 @@ check_dnf_idle() {
   fi
 }
 
+# Sets SECURE_BOOT.
 check_secure_boot() {
   local out
   if ! command -v mokutil >/dev/null; then
@@ -1478,8 +1526,186 @@ check_secure_boot() {
   fi
   out="$(LC_ALL=C mokutil --sb-state 2>&1)" || true
   if [[ "${out}" == *"SecureBoot enabled"* ]]; then
+    SECURE_BOOT=1
     finding secure-boot-enabled "Secure Boot is enabled: AlmaLinux's shim and kernel are signed, but custom or third-party kernel modules must be signed by a key you enrolled"
   fi
+}
+
+# Prints "name flags" for each loaded kernel module with taint flags
+# (/sys/module/NAME/taint, the flags /proc/modules shows in parentheses: O
+# out-of-tree, P proprietary, E unsigned, C staging, ...).
+tainted_modules() {
+  local file flags name
+  for file in /sys/module/*/taint; do
+    [[ -f "${file}" ]] || continue
+    flags="$(cat -- "${file}" 2>/dev/null)" || flags=""
+    flags="${flags//[[:space:]]/}"
+    [[ -n "${flags}" ]] || continue
+    name="${file%/taint}"
+    printf '%s %s\n' "${name##*/}" "${flags}"
+  done
+}
+
+# The signer modinfo names for loaded module "$1"; empty when unsigned or
+# unknown.
+module_signer() {
+  LC_ALL=C modinfo -F signer -- "$1" 2>/dev/null | head -n1 || true
+}
+
+# Whether the key that signed a module ("$1", modinfo's signer) is in the
+# MOK list: AlmaLinux's kernel trusts its own keys and those only, so under
+# Secure Boot that is where a third-party module's key must be.
+signer_enrolled() {
+  local signer="$1"
+  [[ -n "${signer}" ]] || return 1
+  LC_ALL=C mokutil --list-enrolled 2>/dev/null | grep -qiF -- "${signer}"
+}
+
+# Loaded out-of-tree, proprietary or otherwise tainted modules (DKMS,
+# vendors' drivers) need a build for AlmaLinux's kernel: a warning naming
+# each. With Secure Boot on, a third-party one (out-of-tree, proprietary or
+# unsigned) whose signer is not in the MOK list would not load under
+# AlmaLinux's kernel: a blocker. Uses SECURE_BOOT (check_secure_boot first).
+check_kernel_modules() {
+  local name flags signer why
+  local -a tainted=() refused=()
+  while read -r name flags; do
+    [[ -n "${name}" ]] || continue
+    tainted+=("${name} (${flags})")
+    if ((SECURE_BOOT == 0)) || [[ "${flags}" != *[OPE]* ]]; then
+      continue
+    fi
+    signer="$(module_signer "${name}")"
+    signer_enrolled "${signer}" && continue
+    why="unsigned, or its signer unknown"
+    [[ -n "${signer}" ]] && why="signed by '${signer}', a key not in the MOK list"
+    refused+=("${name} (${why})")
+  done < <(tainted_modules)
+  if ((${#tainted[@]} > 0)); then
+    finding tainted-kernel-module "loaded out-of-tree or tainted kernel modules: ${tainted[*]}; each needs a build for AlmaLinux's kernel (DKMS rebuilds its own; a vendor's kmod needs its EL build) before the reboot"
+  fi
+  if ((${#refused[@]} > 0)); then
+    finding module-refused-by-secure-boot "with Secure Boot on, AlmaLinux's kernel would not load: ${refused[*]}; sign each with a key enrolled in the MOK list (mokutil --import), or remove it and rebuild it with DKMS after the migration"
+  fi
+}
+
+# The installed kernels: what provides installonlypkg(kernel), and Oracle's
+# UEK by name. One name a line.
+installed_kernels() {
+  {
+    rpm -q --whatprovides --qf '%{NAME}\n' 'installonlypkg(kernel)' 2>/dev/null |
+      grep -v '[[:space:]]' || true
+    installed_names kernel-uek kernel-uek-core
+  } | sort -u
+}
+
+# Of the installed kernels, those signed by an accepted key:
+# NAME-VERSION-RELEASE.ARCH lines.
+alma_kernels() {
+  local ids
+  local -a names
+  mapfile -t names < <(installed_kernels)
+  ((${#names[@]} > 0)) || return 0
+  ids=" $(accepted_keyids | paste -sd' ' -) "
+  rpm -q --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH} %|RSAHEADER?{%{RSAHEADER:pgpsig}}:{%|DSAHEADER?{%{DSAHEADER:pgpsig}}:{none}|}|\n' \
+    -- "${names[@]}" 2>/dev/null |
+    awk -v ids="${ids}" 'index(ids, " " tolower($NF) " ") > 0 { print $1 }' || true
+}
+
+# A system whose only kernels are another vendor's (Oracle Linux with UEK
+# and no Red Hat compatible kernel) would end up with no AlmaLinux kernel:
+# distro-sync replaces only the kernels AlmaLinux builds. AlmaLinux's
+# "kernel" joins the swap transaction then. No kernel at all (a chroot):
+# nothing to add. Changes TARGET_PKGS.
+check_kernels() {
+  local name
+  local -a kernels
+  mapfile -t kernels < <(installed_kernels)
+  ((${#kernels[@]} > 0)) || return 0
+  for name in "${kernels[@]}"; do
+    [[ " ${ALMA_KERNEL_PKGS[*]} " == *" ${name} "* ]] && return 0
+  done
+  TARGET_PKGS+=(kernel)
+  finding kernel-added "the only kernels installed are another vendor's (${kernels[*]}): AlmaLinux's kernel is installed in the release swap transaction and becomes the default boot entry"
+}
+
+# Prints the container technology the script runs in (docker, podman, lxc,
+# openvz, ...); nothing on a machine or VM of its own. systemd-detect-virt
+# where it is installed, then the marks container managers leave:
+# /run/.containerenv (podman), /.dockerenv, /run/systemd/container,
+# container= in PID 1's environment (LXC, systemd-nspawn), /proc/vz
+# without /proc/bc (an OpenVZ/Virtuozzo container; the host has both).
+# $1: the directory those paths are looked up under ("" in a run; the fast
+# tests give a directory of their own).
+container_technology() {
+  local top="${1:-}" what=""
+  if command -v systemd-detect-virt >/dev/null; then
+    what="$(systemd-detect-virt --container 2>/dev/null)" || what=""
+    [[ "${what}" == "none" ]] && what=""
+  fi
+  if [[ -z "${what}" && -e "${top}/run/.containerenv" ]]; then
+    what="podman"
+  fi
+  if [[ -z "${what}" && -e "${top}/.dockerenv" ]]; then
+    what="docker"
+  fi
+  if [[ -z "${what}" && -s "${top}/run/systemd/container" ]]; then
+    what="$(head -n1 -- "${top}/run/systemd/container" 2>/dev/null)" || what=""
+  fi
+  if [[ -z "${what}" && -r "${top}/proc/1/environ" ]]; then
+    # PID 1's environment is root's to read; elsewhere (a sandbox) it may be refused.
+    what="$({ tr '\0' '\n' <"${top}/proc/1/environ"; } 2>/dev/null | sed -n 's/^container=//p' |
+      head -n1)" || what=""
+  fi
+  if [[ -z "${what}" && -d "${top}/proc/vz" && ! -d "${top}/proc/bc" ]]; then
+    what="openvz"
+  fi
+  # Only a plain word reaches the log, the report and the state.
+  [[ "${what}" =~ ^[A-Za-z0-9._-]+$ ]] && printf '%s' "${what}"
+  return 0
+}
+
+# Sets CONTAINER.
+detect_container() {
+  CONTAINER="$(container_technology "")"
+}
+
+# Whether the system booted through UEFI.
+efi_booted() {
+  [[ -d /sys/firmware/efi ]]
+}
+
+# Reads `lsblk -rsno NAME,TYPE DEVICE` (the device, then everything it is
+# built on) and prints "raid DISK..." or "multipath DISK..." (the disks
+# under it) when md RAID or a multipath map is part of it; nothing for a
+# plain partition.
+esp_layout() {
+  awk '$2 ~ /^raid/ || $2 == "md" { raid = 1 }
+    $2 == "mpath" { mpath = 1 }
+    $2 == "disk" && !seen[$1]++ { disks = disks " " $1 }
+    END { if (raid) print "raid" disks; else if (mpath) print "multipath" disks }'
+}
+
+# Whether the firmware already has a boot entry named AlmaLinux.
+efi_entry_present() {
+  command -v efibootmgr >/dev/null && [[ "$(LC_ALL=C efibootmgr 2>/dev/null || true)" == *AlmaLinux* ]]
+}
+
+# An EFI system partition on md RAID or multipath: efibootmgr cannot add
+# AlmaLinux's boot entry on it (one entry per member disk is needed), and
+# the source's entry dies with its shim. Found here, before anything
+# changes, unless the entries are there already; add_efi_entry would stop
+# after the point of no return.
+check_efi_partition() {
+  local source layout kind disks
+  efi_booted || return 0
+  source="$(findmnt -no SOURCE -- /boot/efi 2>/dev/null | head -n1)" || source=""
+  [[ -n "${source}" ]] || return 0
+  layout="$(lsblk -rsno NAME,TYPE -- "${source}" 2>/dev/null | esp_layout)" || layout=""
+  [[ -n "${layout}" ]] || return 0
+  read -r kind disks <<<"${layout}"
+  efi_entry_present && return 0
+  finding efi-on-raid-or-multipath "the EFI system partition /boot/efi (${source}) is on ${kind}${disks:+ over ${disks// /, }}: the migration cannot add AlmaLinux's EFI boot entry there. Add one per member disk first (efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '\\EFI\\almalinux\\shim<arch>.efi' for each of ${disks:-the disks}), then run the script again"
 }
 
 # A releasever pinned in dnf's variables (subscription-manager release --set,
@@ -1619,25 +1845,34 @@ check_mirror_and_key() {
   fi
 }
 
+# Sets CONTAINER, SECURE_BOOT, SOURCE_PKGS, TARGET_PKGS and the findings.
 preflight() {
   drop_findings
+  detect_container
   check_root
   check_commands
   check_space
   check_dnf_idle
-  check_secure_boot
+  if [[ -n "${CONTAINER}" ]]; then
+    finding container "running in a container (${CONTAINER}): the host runs the kernel; the kernel, bootloader and EFI steps are skipped, and the transaction leaves the host's /proc and /sys alone"
+  else
+    check_secure_boot
+    check_kernel_modules
+    check_efi_partition
+  fi
   check_releasever_pin
   check_mirror_release
   find_release_packages
   if ((${#SOURCE_PKGS[@]} == 0)); then
     finding no-release-package "no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)"
   fi
+  [[ -n "${CONTAINER}" ]] || check_kernels
   classify_repos
   check_dependents
   if [[ -n "${CUSTOM_FPR}" ]]; then
     finding custom-key "TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY"
   fi
-  if [[ -d /sys/firmware/efi ]] || command -v grub2-mkconfig >/dev/null; then
+  if [[ -n "${CONTAINER}" || -d /sys/firmware/efi ]] || command -v grub2-mkconfig >/dev/null; then
     :
   else
     finding no-bootloader "no bootloader found (container?): the bootloader step will be skipped"
@@ -1670,7 +1905,11 @@ print_report() {
   printf '  - distro-sync: every installed package the AlmaLinux repositories have is\n'
   printf '    replaced by its AlmaLinux build (upgrade, downgrade or reinstall)\n'
   ((MAJOR == 8)) && printf '  - module streams remapped where AlmaLinux names them differently\n'
-  printf '  - bootloader configuration regenerated (skipped where there is none)\n'
+  if [[ -n "${CONTAINER}" ]]; then
+    printf '  - kernel, bootloader and EFI steps skipped: a container (%s)\n' "${CONTAINER}"
+  else
+    printf '  - bootloader configuration regenerated (skipped where there is none)\n'
+  fi
   if ((${#BLOCKERS[@]} == 0)); then
     printf '\nResult: READY\n\n'
   else
@@ -1913,6 +2152,11 @@ step_download() {
     elif [[ "${pkg}" == "almalinux-release" ]]; then
       die "the AlmaLinux repositories at ${MIRROR} have no almalinux-release package" \
         "Check that --mirror points at an AlmaLinux ${MAJOR} tree."
+    elif [[ "${pkg}" == "kernel" ]]; then
+      # check_kernels asked for it: without it the system would keep no
+      # AlmaLinux kernel.
+      die "the AlmaLinux repositories at ${MIRROR} have no kernel package, and this system's only kernels are another vendor's ($(installed_kernels | paste -sd' ' -))" \
+        "Use a mirror with the complete BaseOS repository of AlmaLinux ${MAJOR}."
     else
       log "not in the AlmaLinux repositories, skipped: ${pkg}"
     fi
@@ -2256,8 +2500,42 @@ step_distro_sync() {
     die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
 }
 
+# Never ends with no AlmaLinux kernel on a system that has kernels (not a
+# container, not a chroot without any): one signed by an accepted key must
+# be installed by now (the swap installs it on a system that had only
+# another vendor's); if it is not (the swap's rpm fallback installs the
+# release packages only), it is installed here from the verified cache, or
+# the run stops, resumable.
+step_kernel() {
+  local -a kernels
+  if [[ -n "${CONTAINER}" ]]; then
+    log "kernel: skipped in a container (${CONTAINER}): the host runs the kernel"
+    return 0
+  fi
+  mapfile -t kernels < <(installed_kernels)
+  if ((${#kernels[@]} == 0)); then
+    log "kernel: no kernel package installed (a chroot?): nothing to check"
+    return 0
+  fi
+  if [[ -z "$(alma_kernels)" ]]; then
+    warn "no AlmaLinux kernel is installed (kernels: ${kernels[*]}): installing AlmaLinux's kernel"
+    download_verified install kernel ||
+      die "cannot download AlmaLinux's kernel" "Check the mirror and the network; the system has no AlmaLinux kernel yet, do not reboot."
+    dnf_run post install kernel ||
+      die "cannot install AlmaLinux's kernel" "Read the dnf messages above; the system has no AlmaLinux kernel yet, do not reboot."
+  fi
+  [[ -n "$(alma_kernels)" ]] ||
+    die "no AlmaLinux kernel is installed (kernels: ${kernels[*]})" \
+      "Install it (dnf install kernel) before rebooting; the re-run checks it again."
+  log "AlmaLinux kernel(s) installed: $(alma_kernels | paste -sd' ' -)"
+}
+
 step_bootloader() {
   local cfg
+  if [[ -n "${CONTAINER}" ]]; then
+    log "bootloader and EFI: skipped in a container (${CONTAINER})"
+    return 0
+  fi
   if ! command -v grub2-mkconfig >/dev/null; then
     if [[ "${ARCH}" == "s390x" ]] && command -v zipl >/dev/null; then
       run zipl || die "zipl failed"
@@ -2287,30 +2565,57 @@ step_bootloader() {
 # Boots AlmaLinux's newest kernel by default. The source's default may stay
 # otherwise: Oracle Linux's UEK (DEFAULTKERNEL=kernel-uek-core), or a newer
 # CentOS Stream kernel; with Secure Boot, AlmaLinux's shim would refuse them.
+# The new default must be bootable: its vmlinuz and initramfs in /boot
+# (a missing initramfs is made with dracut where it can be), and grubby
+# must then name it as the default; otherwise the run stops (resumable)
+# before anyone reboots into a broken entry.
 set_default_kernel() {
-  local version current
+  local version current candidate chosen=""
+  local -a versions
   local conf=/etc/sysconfig/kernel
   if [[ -f "${conf}" ]] && grep -q '^DEFAULTKERNEL=kernel-uek' -- "${conf}"; then
     run sed -i 's/^DEFAULTKERNEL=kernel-uek.*/DEFAULTKERNEL=kernel-core/' -- "${conf}" ||
       die "cannot set DEFAULTKERNEL in ${conf}"
   fi
   command -v grubby >/dev/null || return 0
-  # An AlmaLinux kernel already the default (kernel-64k, kernel-rt, ...) stays.
+  # An AlmaLinux kernel already the default (kernel-64k, kernel-rt, ...)
+  # stays, if it can boot.
   current="$(grubby --default-kernel 2>/dev/null || true)"
-  if [[ "${current}" == /boot/vmlinuz-* ]] &&
+  if [[ "${current}" == /boot/vmlinuz-* && -f "${current}" ]] &&
+    [[ -s "/boot/initramfs-${current#/boot/vmlinuz-}.img" ]] &&
     [[ "$(rpm -qf --qf '%{VENDOR}\n' -- "/lib/modules/${current#/boot/vmlinuz-}/vmlinuz" 2>/dev/null)" == "AlmaLinux" ]]; then
-    log "default kernel: ${current}"
+    log "default kernel: ${current} (vmlinuz and initramfs present)"
     return 0
   fi
-  version="$(rpm -q --qf '%{VENDOR}|%{VERSION}-%{RELEASE}.%{ARCH}\n' kernel-core kernel 2>/dev/null |
-    awk -F'|' '$1 == "AlmaLinux" { print $2 }' | sort -V | tail -n1 || true)"
-  if [[ -z "${version}" || ! -f "/boot/vmlinuz-${version}" ]]; then
-    warn "no AlmaLinux kernel found in /boot: check the default boot entry (grubby --default-kernel) before rebooting"
-    return 0
-  fi
-  run grubby --set-default "/boot/vmlinuz-${version}" ||
-    warn "grubby could not make /boot/vmlinuz-${version} the default: set it before rebooting"
-  log "default kernel: /boot/vmlinuz-${version}"
+  mapfile -t versions < <(rpm -q --qf '%{VENDOR}|%{VERSION}-%{RELEASE}.%{ARCH}\n' kernel-core kernel 2>/dev/null |
+    awk -F'|' '$1 == "AlmaLinux" { print $2 }' | sort -u -V -r || true)
+  ((${#versions[@]} > 0)) ||
+    die "no AlmaLinux kernel package (kernel-core) is installed: no boot entry to make the default" \
+      "Install it (dnf install kernel), then re-run to finish; do not reboot before."
+  for candidate in "${versions[@]}"; do
+    if [[ -f "/boot/vmlinuz-${candidate}" && ! -s "/boot/initramfs-${candidate}.img" ]] &&
+      command -v dracut >/dev/null; then
+      warn "/boot/initramfs-${candidate}.img is missing: making it with dracut"
+      run dracut -f "/boot/initramfs-${candidate}.img" "${candidate}" ||
+        warn "dracut could not make /boot/initramfs-${candidate}.img"
+    fi
+    if [[ -f "/boot/vmlinuz-${candidate}" && -s "/boot/initramfs-${candidate}.img" ]]; then
+      chosen="${candidate}"
+      break
+    fi
+    warn "AlmaLinux kernel ${candidate} is not bootable: /boot/vmlinuz-${candidate} or /boot/initramfs-${candidate}.img is missing"
+  done
+  [[ -n "${chosen}" ]] ||
+    die "no AlmaLinux kernel has both its vmlinuz and its initramfs in /boot (${versions[*]}): the default boot entry cannot point at AlmaLinux" \
+      "Reinstall the kernel (dnf reinstall kernel-core) or run: kernel-install add <version> /lib/modules/<version>/vmlinuz; then re-run to finish. Do not reboot before."
+  run grubby --set-default "/boot/vmlinuz-${chosen}" ||
+    die "grubby could not make /boot/vmlinuz-${chosen} the default boot entry" \
+      "Set it (grubby --set-default /boot/vmlinuz-${chosen}), then re-run to finish; do not reboot before."
+  current="$(grubby --default-kernel 2>/dev/null || true)"
+  [[ "${current}" == "/boot/vmlinuz-${chosen}" ]] ||
+    die "the default boot entry is ${current:-none} after making /boot/vmlinuz-${chosen} the default" \
+      "Set it (grubby --set-default /boot/vmlinuz-${chosen}), then re-run to finish; do not reboot before."
+  log "default kernel: /boot/vmlinuz-${chosen} (vmlinuz and initramfs present)"
 }
 
 # AlmaLinux's grub, started from EFI/almalinux, reads its environment (EL8:
@@ -2384,7 +2689,7 @@ step_finish() {
   local end others kernels
   end="$(now_ns)"
   rm -rf -- "${CACHE_DIR}" "${REPOS_DIR}" "${KEYRING_DIR}" "${WORK_DIR}/swap.dnf" \
-    "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist"
+    "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist" "${RPM_HOME_DIR}"
   others="$(rpm -qa --qf '%{NAME} %{VENDOR}\n' | awk '$1 != "gpg-pubkey" && $2 != "AlmaLinux" { print $1 }' |
     sort | paste -sd' ' -)" || true
   log "migration to AlmaLinux ${MAJOR} complete: $(cat /etc/system-release 2>/dev/null || true)"
@@ -2444,7 +2749,7 @@ run_check() {
 # migration. A --mirror other than the interrupted run's is checked like a
 # new one (key, repositories, signatures of what the remaining steps need)
 # before anything uses it. Changes MAJOR, ARCH, OS_ID, OS_NAME, BACKUP_DIR,
-# CUSTOM_FPR, MIRROR and STATE[MIRROR].
+# CUSTOM_FPR, CONTAINER, MIRROR and STATE[MIRROR].
 load_resume() {
   MAJOR="${STATE[MAJOR]}"
   ARCH="${STATE[ARCH]}"
@@ -2452,6 +2757,7 @@ load_resume() {
   OS_NAME="${STATE[SOURCE_NAME]}"
   BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
   CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
+  detect_container
   undo_mirror_switch
   if [[ ! -f "${DNF_CONF}" ]]; then
     mkdir -p -- "${REPOS_DIR}"

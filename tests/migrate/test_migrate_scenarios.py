@@ -533,13 +533,17 @@ def test_almalinux_kernel_becomes_the_default_boot_entry_instead_of_uek(
     alma_kernel = f"/boot/vmlinuz-{version}-{alma_release}.noarch"
     (root.path / "boot/grub2").mkdir(parents=True)
     root.file(alma_kernel).write_text("simulated kernel\n")
+    root.file(alma_kernel.replace("vmlinuz-", "initramfs-") + ".img").write_text("initramfs\n")
     sysconfig = root.path / "etc/sysconfig/kernel"
     sysconfig.parent.mkdir(parents=True, exist_ok=True)
     sysconfig.write_text("UPDATEDEFAULT=yes\nDEFAULTKERNEL=kernel-uek-core\n")
     tools = {
         "grub2-mkconfig": 'echo "# generated" > "$2"\n',
+        # Remembers the default it is given (the script checks it took).
         "grubby": 'echo "$*" >> /var/tmp/grubby.log\n'
-                  '[[ "$1" == --default-kernel ]] && echo /boot/vmlinuz-5.15.0-uek\n'
+                  '[[ "$1" == --set-default ]] && echo "$2" > /var/tmp/grubby.default\n'
+                  '[[ "$1" == --default-kernel ]] && { cat /var/tmp/grubby.default 2>/dev/null ||'
+                  ' echo /boot/vmlinuz-5.15.0-uek; }\n'
                   'exit 0\n',
     }
     for name, body in tools.items():
