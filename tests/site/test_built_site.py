@@ -20,7 +20,7 @@ import yaml
 from mkdocs.config import load_config
 
 from project import ROOT
-from site_helpers import load_hook
+from sitelib import release_data
 
 SITE_HOST = urlsplit(load_config(str(ROOT / "mkdocs.yml"))["site_url"]).netloc
 DATA = yaml.load((ROOT / "data" / "releases.yml").read_text(), Loader=yaml.BaseLoader)
@@ -161,7 +161,6 @@ def test_release_table_matches_the_yaml(built_site):
 
 
 def test_lifecycle_table_matches_the_yaml_and_the_build_date(built_site):
-    release_data = load_hook("release_data")
     labels = release_data.STATUS_LABELS
     for page in pages_with(built_site, "lifecycle"):
         text = page.read_text()

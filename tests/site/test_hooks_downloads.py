@@ -35,8 +35,8 @@ def make_tree(root, files, mtime):
     return root
 
 
-def test_fleet_tarball_is_byte_identical_for_the_same_sources(hooks, tmp_path):
-    downloads = hooks["downloads"]
+def test_fleet_tarball_is_byte_identical_for_the_same_sources(lib, tmp_path):
+    downloads = lib.downloads
     first = make_tree(tmp_path / "a" / "fleet", FLEET, 1_600_000_000)
     # Same files created in another order, elsewhere, with other times.
     second = make_tree(tmp_path / "b" / "fleet", dict(reversed(FLEET.items())), 1_700_000_000)
@@ -44,18 +44,18 @@ def test_fleet_tarball_is_byte_identical_for_the_same_sources(hooks, tmp_path):
     assert downloads.fleet_tarball(first) == downloads.fleet_tarball(second)
 
 
-def test_fleet_tarball_changes_when_a_file_changes(hooks, tmp_path):
-    downloads = hooks["downloads"]
+def test_fleet_tarball_changes_when_a_file_changes(lib, tmp_path):
+    downloads = lib.downloads
     tree = make_tree(tmp_path / "fleet", FLEET, 1_600_000_000)
     before = downloads.fleet_tarball(tree)
     (tree / "site.yml").write_text("- hosts: web\n")
     assert downloads.fleet_tarball(tree) != before
 
 
-def test_fleet_tarball_layout_owner_times_and_exclusions(hooks, tmp_path):
+def test_fleet_tarball_layout_owner_times_and_exclusions(lib, tmp_path):
     tree = make_tree(tmp_path / "fleet", FLEET, 1_600_000_000)
     (tree / "site.yml").chmod(0o755)
-    data = hooks["downloads"].fleet_tarball(tree)
+    data = lib.downloads.fleet_tarball(tree)
     assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\0\0\0\0", "gzip mtime must be 0"
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         members = tar.getmembers()
@@ -70,9 +70,9 @@ def test_fleet_tarball_layout_owner_times_and_exclusions(hooks, tmp_path):
     assert modes["almalinux-fleet/inventory/hosts.ini"] == 0o644
 
 
-def test_sha256sums_lists_each_file_in_sha256sum_format(hooks, tmp_path):
+def test_sha256sums_lists_each_file_in_sha256sum_format(lib, tmp_path):
     files = {"b.tar.gz": b"\x00\x01binary", "a.sh": b"#!/bin/sh\n"}
-    sums = hooks["downloads"].sha256sums(files)
+    sums = lib.downloads.sha256sums(files)
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     (tmp_path / "SHA256SUMS").write_bytes(sums)
@@ -141,7 +141,7 @@ def test_markers_show_the_checksums_of_the_published_bytes(download_site):
     assert 'href="../../../downloads/SHA256SUMS" download' in deep
 
 
-def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, hooks):
+def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, lib):
     page = download_site.html()
     blocks = re.findall(r'<div class="[^"]*highlight"><pre>.*?</pre></div>', page, re.S)
     assert len(blocks) == 2
