@@ -22,7 +22,9 @@ from pathlib import Path
 SUFFIXES = (".html", ".css", ".js", ".json", ".xml", ".svg", ".ics")
 # Material ships lunr's support for other languages (wordcut.js alone is
 # 680 KB, 4 s at quality 11); a search in English never loads it.
-SKIP_DIRS = ("assets/javascripts/lunr/",)
+# downloads/ is served byte for byte, as SHA256SUMS describes it (nginx
+# turns the static variants off there).
+SKIP_DIRS = ("assets/javascripts/lunr/", "downloads/")
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
 
@@ -36,7 +38,7 @@ def brotli_module():
         raise RuntimeError(
             "the brotli Python package is missing, so the build cannot write "
             ".br files: install the pinned requirements "
-            "(pip install -r requirements.txt)") from None
+            "(make build installs requirements/site.txt)") from None
     return brotli
 
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import escape
 
 from sitelib import SiteError, pictures
-from sitelib.downloads import Downloads, SCRIPT_NAME
+from sitelib.downloads import REPORT_SCHEMA_NAME, SCRIPT_NAME, Downloads
 from sitelib.facts import BuildFacts, Releases
 
 # Case-insensitive, so `<!-- Release:Latest 10 -->` is caught and named
@@ -38,7 +38,8 @@ MARKER_LIKE = re.compile(r"<!--\s*([a-z]+):([a-z][a-z0-9-]*)\b", re.I)
 NAMESPACES = ("release", "download", "script")
 DOWNLOADABLE = (SCRIPT_NAME, "almalinux-fleet.tar.gz")
 # Published next to them (download:link only); the last two only when signed.
-LINKABLE = DOWNLOADABLE + ("SHA256SUMS", "SHA256SUMS.asc", "downloads-signing-key.asc")
+LINKABLE = DOWNLOADABLE + (REPORT_SCHEMA_NAME, "SHA256SUMS", "SHA256SUMS.asc",
+                          "downloads-signing-key.asc")
 # Who asks for the facts, in the message when a fact is missing.
 USER = "hooks/markers.py"
 PARTIALS = Path(__file__).resolve().parent.parent / "partials"

@@ -112,12 +112,24 @@ def build_site(site_dir, site_url, strict):
         sys.exit(f"the site does not build (try --no-strict):\n{result.stderr[-3000:]}")
 
 
+# Lighthouse's own advice for a trace it failed to record ("Please run
+# Lighthouse again"): a run that loses its trace is repeated, at most this
+# many times, and said so; any other failure stops the benchmark.
+TRACE_RETRIES = 2
+
+
 def run_lighthouse(cli, url, report):
-    result = subprocess.run(
-        ["node", str(cli), url, "--quiet", "--output=json", f"--output-path={report}",
-         f"--only-categories={','.join(CATEGORIES)}",
-         f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
-        env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True)
+    for attempt in range(TRACE_RETRIES + 1):
+        result = subprocess.run(
+            ["node", str(cli), url, "--quiet", "--output=json", f"--output-path={report}",
+             f"--only-categories={','.join(CATEGORIES)}",
+             f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
+            env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True)
+        if result.returncode == 0 or "NO_NAVSTART" not in result.stderr \
+                or attempt == TRACE_RETRIES:
+            break
+        print(f"    lighthouse lost the trace on {url} (NO_NAVSTART); running it again",
+              flush=True)
     if result.returncode != 0:
         sys.exit(f"lighthouse failed on {url}:\n{result.stderr[-3000:]}")
     data = json.loads(Path(report).read_text())

@@ -43,6 +43,7 @@ def test_tree_gets_variants_for_text_files_only(hook, tmp_path):
         "index.html": TEXT, "a/style.css": TEXT, "a/app.js": TEXT,
         "search/search_index.json": TEXT, "sitemap.xml": TEXT, "icon.svg": TEXT,
         "downloads/almalinux-migrate.sh": TEXT, "image.png": TEXT,
+        "downloads/almalinux-migrate.report.schema.json": TEXT,
         "assets/javascripts/lunr/wordcut.js": TEXT,
     }
     for name, data in files.items():
@@ -76,3 +77,11 @@ def test_built_site_has_both_variants_of_every_text_file(built_site, hook):
         if not gz.is_file() or gzip.decompress(gz.read_bytes()) != data:
             problems.append(f"{gz.relative_to(built_site)} missing or not {path.name}")
     assert not problems, "\n".join(problems)
+
+
+def test_downloads_get_no_variants_in_the_built_site(built_site):
+    # They are served byte for byte as SHA256SUMS lists them, JSON included.
+    downloads = {path.name for path in (built_site / "downloads").iterdir()}
+    assert "almalinux-migrate.report.schema.json" in downloads
+    assert {name for name in downloads if name.endswith((".br", ".gz"))
+            and name != "almalinux-fleet.tar.gz"} == set()
