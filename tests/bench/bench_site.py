@@ -91,7 +91,8 @@ except SystemExit:
 stats = pstats.Stats(profile).stats
 total = max(entry[3] for entry in stats.values())
 hooks = sum(entry[3] for (path, _, name), entry in stats.items()
-            if "/hooks/" in path and (name.startswith("on_") or name == "<module>"))
+            if "/hooks/" in path and (name.startswith("on_") or name == "<module>"
+                                      or path.endswith("markdown_ext.py") and name == "run"))
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(hooks, total, children.ru_utime + children.ru_stime)
 """
@@ -137,12 +138,19 @@ import os
 from pathlib import Path
 import yaml
 from mkdocs.plugins import event_priority
+from sitelib.markdown_ext import MarkersExtension
+from sitelib.markers import render_markers
 
 OUT = Path(os.environ["BENCH_EXPANDED_DOCS"])
 
 
 @event_priority(-100)
 def on_page_markdown(markdown, *, page, config, files):
+    # The markers render in a Markdown extension (hooks/markers.py adds it,
+    # after this event has told it the page): expand them here the same way.
+    markers = next(e for e in config.markdown_extensions if isinstance(e, MarkersExtension))
+    markdown = render_markers(markdown, markers.facts(), markers.page(),
+                              markers.getConfig("site_url") or None)
     target = OUT / page.file.src_uri
     target.parent.mkdir(parents=True, exist_ok=True)
     meta = yaml.safe_dump(dict(page.meta), sort_keys=False, allow_unicode=True)

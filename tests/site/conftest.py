@@ -4,6 +4,10 @@ import logging
 
 import pytest
 
+import sitelib.downloads
+import sitelib.facts
+import sitelib.markers
+import sitelib.release_data
 from site_helpers import HOOKS, Site, load_hook
 
 
@@ -11,6 +15,13 @@ from site_helpers import HOOKS, Site, load_hook
 def hooks():
     """Each hook module, loaded from hooks/ as MkDocs loads it."""
     return {name: load_hook(name) for name in HOOKS}
+
+
+@pytest.fixture(scope="session")
+def lib():
+    """sitelib, the hooks' logic without MkDocs (release_data, downloads,
+    markers, facts, ...), imported as the hooks import it."""
+    return sitelib
 
 
 @pytest.fixture
@@ -22,11 +33,11 @@ def site(tmp_path):
 
 
 @pytest.fixture
-def stale_warnings(hooks):
+def stale_warnings(lib):
     """What the release_data hook's staleness logger says while a test runs."""
     seen = []
     handler = logging.Handler()
     handler.emit = lambda record: seen.append(record.getMessage())
-    hooks["release_data"].stale_log.addHandler(handler)
+    lib.release_data.stale_log.addHandler(handler)
     yield seen
-    hooks["release_data"].stale_log.removeHandler(handler)
+    lib.release_data.stale_log.removeHandler(handler)

@@ -11,10 +11,12 @@ exactly the code the real build runs.
 import importlib.util
 import re
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
+import markdown as python_markdown
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 from mkdocs.utils import meta
@@ -37,6 +39,13 @@ FAKE_SCRIPT = textwrap.dedent("""\
         2 USAGE "Bad <option> & friends"
       exit 0
     fi
+    if [[ "${1:-}" == "--list-findings" ]]; then
+      printf '%s\t%s\t%s\t%s\n' \
+        low-space blocker "Not enough <free> space" "Free some & run again." \
+        http-mirror warning "The mirror is plain http" "Use https." \
+        no-bootloader info "No bootloader found" "Nothing to do in a container."
+      exit 0
+    fi
     exit 2
     """)
 
@@ -50,11 +59,17 @@ def mark_upcoming_after(text, day):
 
 
 def load_hook(name):
-    """Import hooks/<name>.py as its own module (as MkDocs does)."""
+    """Import hooks/<name>.py as its own module, as MkDocs does: with hooks/
+    on sys.path while it loads, so it finds sitelib."""
     path = ROOT / "hooks" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"site_test_{name}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    saved = sys.path[:]
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
     return module
 
 
@@ -93,8 +108,8 @@ class Site:
         self.write_config()
 
     def write_config(self, theme="material", site_url="https://docs.example.org/",
-                     signing_key=None):
-        hooks = "\n".join(f"  - {ROOT / 'hooks' / name}.py" for name in HOOKS)
+                     signing_key=None, hooks=HOOKS):
+        hooks = "\n".join(f"  - {ROOT / 'hooks' / name}.py" for name in hooks)
         signing = f"    signing_key: {signing_key}\n" if signing_key else ""
         self.config.write_text(textwrap.dedent(f"""\
             site_name: Throwaway
@@ -146,8 +161,9 @@ class Site:
         return config.plugins.on_config(config)
 
     def render(self, name, config=None):
-        """docs/<name> through the hooks' on_page_markdown, in process, as
-        MkDocs hands it over (front matter stripped); the Markdown, or the
+        """docs/<name> as MkDocs renders a page, in process: front matter
+        stripped, the hooks' on_page_markdown, then Python-Markdown with the
+        configured extensions (the markers' among them); the HTML, or the
         PluginError that would stop the build."""
         config = config or self.configure()
         path = self.root / "docs" / name
@@ -155,8 +171,11 @@ class Site:
         page = SimpleNamespace(meta={}, file=SimpleNamespace(
             src_uri=name, abs_src_path=str(path), content_string=source))
         markdown, _ = meta.get_data(source)
-        return config.plugins.on_page_markdown(markdown, page=page, config=config,
-                                               files=Files([]))
+        markdown = config.plugins.on_page_markdown(markdown, page=page, config=config,
+                                                   files=Files([])) or markdown
+        converter = python_markdown.Markdown(extensions=config.markdown_extensions,
+                                             extension_configs=config.mdx_configs)
+        return converter.convert(markdown)
 
     def html(self, page="index.html"):
         return (self.output / page).read_text()

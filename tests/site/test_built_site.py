@@ -19,8 +19,9 @@ import pytest
 import yaml
 from mkdocs.config import load_config
 
+from migrate_script import exit_codes, findings
 from project import ROOT
-from site_helpers import load_hook
+from sitelib import release_data
 
 SITE_HOST = urlsplit(load_config(str(ROOT / "mkdocs.yml"))["site_url"]).netloc
 DATA = yaml.load((ROOT / "data" / "releases.yml").read_text(), Loader=yaml.BaseLoader)
@@ -161,7 +162,6 @@ def test_release_table_matches_the_yaml(built_site):
 
 
 def test_lifecycle_table_matches_the_yaml_and_the_build_date(built_site):
-    release_data = load_hook("release_data")
     labels = release_data.STATUS_LABELS
     for page in pages_with(built_site, "lifecycle"):
         text = page.read_text()
@@ -259,6 +259,27 @@ def test_checksums_shown_in_pages_are_those_of_the_published_files(built_site):
         shown |= set(re.findall(r"\b[0-9a-f]{64}\b", page.read_text()))
     assert shown, "no page shows a download checksum"
     assert shown <= digests, f"pages show checksums of other bytes: {shown - digests}"
+
+
+def test_troubleshooting_lists_every_finding_the_script_can_report(built_site):
+    """The findings table is the script's --list-findings, in its order."""
+    page = (built_site / "migrate" / "troubleshooting" / "index.html").read_text()
+    rows = re.findall(r'<tr id="finding-([\w-]+)" data-level="(\w+)">(.*?)</tr>',
+                      page.split('data-almalinux="findings"')[1].split("</table>")[0], re.S)
+    shown = {}
+    for fid, level, cells in rows:
+        texts = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", cells, re.S)]
+        assert texts[0] == f"<code>{fid}</code>" and texts[1] == level
+        shown[fid] = (level, texts[2], texts[3])
+    assert list(shown.items()) == list(findings().items())
+
+
+def test_exit_code_tables_are_the_scripts_exit_codes(built_site):
+    expected = sorted((code, f"EXIT_{name}", " ".join(meaning.split()))
+                      for name, (code, meaning) in exit_codes().items())
+    for page in pages_with(built_site, "exit-codes"):
+        rows = table_rows(page.read_text(), "exit-codes")
+        assert [(int(r[0][0]), r[1][0], " ".join(r[2])) for r in rows] == expected, page
 
 
 def test_every_page_shows_a_last_updated_date(built_site):

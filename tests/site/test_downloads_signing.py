@@ -18,7 +18,8 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 from project import run_mkdocs_build
-from site_helpers import Site, copy_real_project, load_hook
+import sitelib.signing
+from site_helpers import Site, copy_real_project
 
 SIGNED_FILES = ["SHA256SUMS", "SHA256SUMS.asc", "almalinux-fleet.tar.gz",
                 "almalinux-migrate.sh", "downloads-signing-key.asc"]
@@ -80,7 +81,7 @@ def other_key():
 
 @pytest.fixture(scope="module")
 def signing():
-    return load_hook("downloads_signing")
+    return sitelib.signing
 
 
 def make_site(site, fingerprint=None, page=PAGE):
@@ -232,8 +233,8 @@ def test_build_without_the_pinned_key_fails_with_the_reason(
     assert not (site.output / "downloads").exists()
 
 
-def test_preview_without_a_key_at_hand_is_unsigned_but_a_build_is_refused(hooks, key):
-    downloads = hooks["downloads"]
+def test_preview_without_a_key_at_hand_is_unsigned_but_a_build_is_refused(lib, key):
+    downloads = lib.downloads
     assert downloads.signing_key(key.fingerprint, None, "serve") is None
     with pytest.raises(downloads.signing.SigningError, match="DOWNLOADS_GNUPGHOME is not set"):
         downloads.signing_key(key.fingerprint, None, "build")

@@ -35,8 +35,8 @@ def make_tree(root, files, mtime):
     return root
 
 
-def test_fleet_tarball_is_byte_identical_for_the_same_sources(hooks, tmp_path):
-    downloads = hooks["downloads"]
+def test_fleet_tarball_is_byte_identical_for_the_same_sources(lib, tmp_path):
+    downloads = lib.downloads
     first = make_tree(tmp_path / "a" / "fleet", FLEET, 1_600_000_000)
     # Same files created in another order, elsewhere, with other times.
     second = make_tree(tmp_path / "b" / "fleet", dict(reversed(FLEET.items())), 1_700_000_000)
@@ -44,18 +44,18 @@ def test_fleet_tarball_is_byte_identical_for_the_same_sources(hooks, tmp_path):
     assert downloads.fleet_tarball(first) == downloads.fleet_tarball(second)
 
 
-def test_fleet_tarball_changes_when_a_file_changes(hooks, tmp_path):
-    downloads = hooks["downloads"]
+def test_fleet_tarball_changes_when_a_file_changes(lib, tmp_path):
+    downloads = lib.downloads
     tree = make_tree(tmp_path / "fleet", FLEET, 1_600_000_000)
     before = downloads.fleet_tarball(tree)
     (tree / "site.yml").write_text("- hosts: web\n")
     assert downloads.fleet_tarball(tree) != before
 
 
-def test_fleet_tarball_layout_owner_times_and_exclusions(hooks, tmp_path):
+def test_fleet_tarball_layout_owner_times_and_exclusions(lib, tmp_path):
     tree = make_tree(tmp_path / "fleet", FLEET, 1_600_000_000)
     (tree / "site.yml").chmod(0o755)
-    data = hooks["downloads"].fleet_tarball(tree)
+    data = lib.downloads.fleet_tarball(tree)
     assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\0\0\0\0", "gzip mtime must be 0"
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         members = tar.getmembers()
@@ -70,9 +70,9 @@ def test_fleet_tarball_layout_owner_times_and_exclusions(hooks, tmp_path):
     assert modes["almalinux-fleet/inventory/hosts.ini"] == 0o644
 
 
-def test_sha256sums_lists_each_file_in_sha256sum_format(hooks, tmp_path):
+def test_sha256sums_lists_each_file_in_sha256sum_format(lib, tmp_path):
     files = {"b.tar.gz": b"\x00\x01binary", "a.sh": b"#!/bin/sh\n"}
-    sums = hooks["downloads"].sha256sums(files)
+    sums = lib.downloads.sha256sums(files)
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     (tmp_path / "SHA256SUMS").write_bytes(sums)
@@ -110,6 +110,8 @@ def download_site(tmp_path_factory):
         <!-- script:usage -->
 
         <!-- script:exit-codes -->
+
+        <!-- script:findings -->
         """)
     result = site.build()
     assert result.returncode == 0, result.stderr
@@ -141,7 +143,7 @@ def test_markers_show_the_checksums_of_the_published_bytes(download_site):
     assert 'href="../../../downloads/SHA256SUMS" download' in deep
 
 
-def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, hooks):
+def test_install_marker_is_a_shell_code_block_with_two_commands(download_site, lib):
     page = download_site.html()
     blocks = re.findall(r'<div class="[^"]*highlight"><pre>.*?</pre></div>', page, re.S)
     assert len(blocks) == 2
@@ -191,11 +193,70 @@ def test_missing_sources_publish_nothing_and_plain_pages_still_build(site):
     assert not (site.output / "downloads").exists()
 
 
+def test_findings_table_comes_from_the_scripts_list(download_site):
+    deep = download_site.html("guide/deep/page/index.html")
+    table = deep.split('data-almalinux="findings"')[1].split("</table>")[0]
+    rows = re.findall(r'<tr id="finding-([\w-]+)" data-level="(\w+)"><td><code>([\w-]+)</code>'
+                      r"</td><td>(\w+)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    # The fake script's --list-findings (site_helpers.FAKE_SCRIPT), escaped, in its order.
+    assert [row[1:] for row in rows] == [
+        ("blocker", "low-space", "blocker", "Not enough &lt;free&gt; space", "Free some &amp; run again."),
+        ("warning", "http-mirror", "warning", "The mirror is plain http", "Use https."),
+        ("info", "no-bootloader", "info", "No bootloader found", "Nothing to do in a container."),
+    ]
+    assert [row[0] for row in rows] == [row[2] for row in rows]
+
+
+SCRIPT_PRINTING = '#!/bin/bash\n[[ "$1" == "{option}" ]] && printf "{output}"\nexit 0\n'
+
+
+@pytest.mark.parametrize("marker, option, output, message", [
+    ("script:exit-codes", "--exit-codes", "0\\tOK\\n2\\tUSAGE\\n",
+     "--exit-codes, line 1: expected 'CODE<TAB>NAME<TAB>MEANING', got '0\\tOK'"),
+    ("script:exit-codes", "--exit-codes", "zero\\tOK\\tfine\\n",
+     "--exit-codes, line 1: expected a number and a NAME, got 'zero' and 'OK'"),
+    ("script:exit-codes", "--exit-codes", "0\\tOK\\tfine\\n0\\tALSO\\tagain\\n",
+     "--exit-codes: exit code listed twice: 0"),
+    ("script:stages", "--exit-codes", "0\\tOK\\tfine\\n",
+     "the script declares no PRE_STEPS or POST_STEPS=(...) list"),
+    ("script:findings", "--list-findings", "a-b\\tfatal\\tTitle\\tFix it.\\n",
+     "--list-findings, line 1: level 'fatal' of a-b is not one of info, warning, blocker"),
+    ("script:findings", "--list-findings", "a-b\\tinfo\\tTitle\\n",
+     "--list-findings, line 1: expected 'ID<TAB>LEVEL<TAB>TITLE<TAB>REMEDIATION'"),
+    ("script:findings", "--list-findings", "a-b\\tinfo\\tT\\tF\\na-b\\twarning\\tT\\tF\\n",
+     "--list-findings: finding id listed twice: a-b"),
+    ("script:findings", "--list-findings", "Not An Id\\tinfo\\tT\\tF\\n",
+     "--list-findings, line 1: 'Not An Id' is not a finding id"),
+])
+def test_script_output_that_does_not_hold_stops_the_build(site, marker, option, output, message):
+    site.add_script(SCRIPT_PRINTING.format(option=option, output=output))
+    site.page("get.md", f"# Get\n\n<!-- {marker} -->\n")
+    with pytest.raises(PluginError) as caught:
+        site.render("get.md")
+    assert "docs/get.md:3: scripts/almalinux-migrate.sh" in str(caught.value)
+    assert message in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("marker, option", [("script:exit-codes", "--exit-codes"),
+                                            ("script:stages", "--exit-codes"),
+                                            ("script:findings", "--list-findings")])
+def test_script_that_cannot_list_its_codes_or_findings_stops_the_build(site, marker, option):
+    """A script without the option (an old one) fails the build naming the option."""
+    site.add_script("#!/bin/bash\nreadonly PRE_STEPS=(a)\nreadonly POST_STEPS=(b)\n"
+                    "echo \"unknown option: $1\" >&2\nexit 2\n")
+    site.page("get.md", f"# Get\n\n<!-- {marker} -->\n")
+    with pytest.raises(PluginError) as caught:
+        site.render("get.md")
+    assert f"docs/get.md:3: scripts/almalinux-migrate.sh {option} exited with 2: " \
+        f"unknown option: {option}" in str(caught.value)
+
+
 @pytest.mark.parametrize("marker, missing", [
     ("<!-- download:install almalinux-migrate.sh -->", "scripts/almalinux-migrate.sh does not exist"),
     ("<!-- download:sha256 almalinux-fleet.tar.gz -->", "scripts/fleet/ does not exist"),
     ("<!-- script:usage -->", "scripts/almalinux-migrate.sh does not exist"),
     ("<!-- script:exit-codes -->", "scripts/almalinux-migrate.sh does not exist"),
+    ("<!-- script:findings -->", "scripts/almalinux-migrate.sh does not exist"),
 ])
 def test_page_using_a_missing_download_fails_clearly(site, marker, missing):
     site.page("get.md", f"# Get\n\n{marker}\n")

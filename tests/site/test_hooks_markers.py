@@ -15,24 +15,24 @@ from mkdocs.exceptions import PluginError
 from site_helpers import mark_upcoming_after
 
 
-def fenced_lines(hooks, text):
-    return [in_code for _, _, in_code in hooks["markers"].scan_lines(text)]
+def fenced_lines(lib, text):
+    return [in_code for _, _, in_code in lib.markers.scan_lines(text)]
 
 
-def test_fenced_code_lines_are_recognised_with_backticks_and_tildes(hooks):
+def test_fenced_code_lines_are_recognised_with_backticks_and_tildes(lib):
     text = "a\n```sh\n<!-- release:table -->\n```\nb\n~~~~\n```\n~~~~\nc\n"
-    assert fenced_lines(hooks, text) == [False, True, True, True, False,
+    assert fenced_lines(lib, text) == [False, True, True, True, False,
                                          True, True, True, False]
 
 
-def test_a_shorter_fence_does_not_close_a_longer_one(hooks):
+def test_a_shorter_fence_does_not_close_a_longer_one(lib):
     text = "````md\n```\n<!-- release:keys -->\n```\n````\nafter\n"
-    assert fenced_lines(hooks, text) == [True, True, True, True, True, False]
+    assert fenced_lines(lib, text) == [True, True, True, True, True, False]
 
 
-def test_code_spans_cover_inline_code_only(hooks):
+def test_code_spans_cover_inline_code_only(lib):
     line = "a `<!-- release:table -->` b ``x ` y`` c"
-    spans = hooks["markers"].code_spans(line)
+    spans = lib.markers.code_spans(line)
     assert [line[a:b] for a, b in spans] == ["`<!-- release:table -->`", "``x ` y``"]
 
 
@@ -132,8 +132,8 @@ def test_block_marker_inside_an_admonition_stays_inside_it(site):
     ("2029-06-01", {8: "eol", 9: "security", 10: "supported"}),
     ("2035-06-01", {8: "eol", 9: "eol", 10: "eol"}),
 ])
-def test_lifecycle_status_at_chosen_dates(hooks, day, expected):
-    release_data = hooks["release_data"]
+def test_lifecycle_status_at_chosen_dates(lib, day, expected):
+    release_data = lib.release_data
     data = release_data.load_release_data(
         release_data.Path(__file__).parents[2] / "data" / "releases.yml", "data/releases.yml")
     today = release_data.dt.date.fromisoformat(day)

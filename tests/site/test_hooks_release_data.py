@@ -16,8 +16,8 @@ def epoch(day):
     return str(int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()))
 
 
-def test_project_release_data_is_valid(hooks):
-    release_data = hooks["release_data"]
+def test_project_release_data_is_valid(lib):
+    release_data = lib.release_data
     data = release_data.load_release_data(ROOT / "data" / "releases.yml", "data/releases.yml")
     versions = [r["version"] for r in data["releases"]]
     assert "8.3" in versions and "8.10" in versions and "10.2" in versions
@@ -31,7 +31,7 @@ def test_data_file_points_editors_at_its_schema():
     assert schema["$schema"].endswith("2020-12/schema")
 
 
-def test_major_8_lists_a_current_and_a_previous_key(hooks):
+def test_major_8_lists_a_current_and_a_previous_key(lib):
     data = yaml.safe_load((ROOT / "data" / "releases.yml").read_text())
     eight = next(m for m in data["majors"] if m["major"] == 8)
     assert sorted(k["status"] for k in eight["gpg_keys"]) == ["current", "previous"]
@@ -52,8 +52,8 @@ def test_major_8_key_switch_is_dated_as_announced():
     ("2025-07-31", 7, "2026-02-28"),
     ("2023-07-31", 7, "2024-02-29"),
 ])
-def test_add_months_clamps_to_month_end(hooks, day, months, expected):
-    result = hooks["release_data"].add_months(dt.date.fromisoformat(day), months)
+def test_add_months_clamps_to_month_end(lib, day, months, expected):
+    result = lib.release_data.add_months(dt.date.fromisoformat(day), months)
     assert result.isoformat() == expected
 
 
@@ -66,8 +66,8 @@ STALE_WARNING = "newest release 10.2 is from 2026-05-26, more than 7 months befo
     ("2026-12-27", True),
     ("2027-06-01", True),
 ])
-def test_stale_data_warns(hooks, stale_warnings, day, stale):
-    release_data = hooks["release_data"]
+def test_stale_data_warns(lib, stale_warnings, day, stale):
+    release_data = lib.release_data
     today = dt.date.fromisoformat(day)
     data = release_data.load_release_data(ROOT / "data" / "releases.yml", "data/releases.yml",
                                           today)
@@ -110,12 +110,12 @@ def test_releases_json_carries_the_yaml_data(site):
 
 
 @pytest.mark.parametrize("case", [None] + [c[0] for c in CASES if c[0] != "invalid-yaml"])
-def test_quick_shape_check_agrees_with_jsonschema(hooks, case):
+def test_quick_shape_check_agrees_with_jsonschema(lib, case):
     """The quick check decides alone only when data conforms, so it must never
     accept what jsonschema rejects."""
     import jsonschema
 
-    release_data = hooks["release_data"]
+    release_data = lib.release_data
     text = REAL_DATA
     if case:
         old, new = next(c[1:3] for c in CASES if c[0] == case)
@@ -128,6 +128,6 @@ def test_quick_shape_check_agrees_with_jsonschema(hooks, case):
         assert valid
 
 
-def test_quick_shape_check_leaves_unknown_keywords_to_jsonschema(hooks):
+def test_quick_shape_check_leaves_unknown_keywords_to_jsonschema(lib):
     schema = {"type": "object", "properties": {"a": {"type": "string", "format": "date"}}}
-    assert hooks["release_data"].conforms({"a": "2026-01-01"}, schema, schema) is False
+    assert lib.release_data.conforms({"a": "2026-01-01"}, schema, schema) is False

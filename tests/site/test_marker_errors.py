@@ -3,11 +3,11 @@ line in the source file, front matter included; a marker in another letter
 case fails instead of vanishing; an unknown name suggests the closest one."""
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
-from mkdocs.exceptions import PluginError
 from mkdocs.utils import meta
+
+import sitelib.markers
 
 from project import ROOT
 
@@ -15,27 +15,28 @@ FRONT_MATTER = "---\ndescription: >-\n  A page with front matter,\n  three lines
 
 
 @pytest.fixture
-def render(hooks, tmp_path):
-    """Run the markers hook on one page's source as MkDocs would: front matter
-    stripped first; returns the Markdown or raises PluginError."""
-    release_data = hooks["release_data"]
-    data = release_data.load_release_data(ROOT / "data" / "releases.yml", "data/releases.yml",
-                                          dt.date(2026, 11, 26))
-    config = SimpleNamespace(
-        config_file_path=str(tmp_path / "mkdocs.yml"), docs_dir=str(tmp_path / "docs"),
-        site_url="https://docs.example.org/",
-        extra={"_release_data": release_data.public_data(data, dt.date(2026, 11, 26))})
+def render(lib):
+    """Render one page's source as a generator does: front matter stripped
+    first, the markers rendered with the build's facts (real release data,
+    no downloads); returns the Markdown or raises the page's errors."""
+    day = dt.date(2026, 11, 26)
+    data = lib.release_data.load_release_data(ROOT / "data" / "releases.yml",
+                                              "data/releases.yml", day)
+    releases = lib.facts.Releases(public=lib.release_data.public_data(data, day), today=day,
+                                  source="data/releases.yml")
+    facts = lib.facts.BuildFacts(releases=releases)
 
     def run(source, name="guide.md"):
-        page = SimpleNamespace(file=SimpleNamespace(src_uri=name, content_string=source))
         markdown, _ = meta.get_data(source)
-        return hooks["markers"].on_page_markdown(markdown, page=page, config=config, files=None)
+        page = lib.markers.PageRef(path=f"docs/{name}",
+                                   first_line=lib.markers.front_matter_lines(source, markdown) + 1)
+        return lib.markers.render_markers(markdown, facts, page, "https://docs.example.org/")
 
     return run
 
 
 def error_of(render, source):
-    with pytest.raises(PluginError) as caught:
+    with pytest.raises(sitelib.markers.PageErrors) as caught:
         render(source)
     return str(caught.value)
 
@@ -95,9 +96,9 @@ def test_marker_in_other_case_inside_inline_code_stays_as_written(render):
     assert "`<!-- Release:Latest 10 -->` but 10.2." in text
 
 
-def test_front_matter_lines_counts_what_mkdocs_strips(hooks):
-    count = hooks["markers"].front_matter_lines
-    page = lambda source: SimpleNamespace(file=SimpleNamespace(content_string=source))
-    assert count(page("# Title\n")) == 0
-    assert count(page(FRONT_MATTER + "# Title\n")) == 6
-    assert count(page("---\ntitle: x\n---\n# Title\n")) == 3
+def test_front_matter_lines_counts_what_mkdocs_strips(lib):
+    def count(source):
+        return lib.markers.front_matter_lines(source, meta.get_data(source)[0])
+    assert count("# Title\n") == 0
+    assert count(FRONT_MATTER + "# Title\n") == 6
+    assert count("---\ntitle: x\n---\n# Title\n") == 3

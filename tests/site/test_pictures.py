@@ -8,9 +8,9 @@ from jinja2 import Environment, FileSystemLoader
 
 from migrate_script import exit_codes
 from project import ROOT
-from site_helpers import load_hook
+from sitelib import pictures
+from sitelib.script import ScriptError, script_stages
 
-pictures = load_hook("pictures")
 SVG = "{http://www.w3.org/2000/svg}"
 MAJORS = [
     {"major": 8, "release_date": "2021-03-30", "active_support_end": "2024-05-31",
@@ -63,7 +63,7 @@ def test_timeline_svg_has_title_description_and_every_bar():
 
 def test_stages_come_from_the_scripts_own_lists_with_the_point_of_no_return_between():
     script = (ROOT / "scripts" / "almalinux-migrate.sh").read_text()
-    pre, post = pictures.script_stages(script)
+    pre, post = script_stages(script)
     assert pre and post
     codes = {name: code for name, (code, _) in exit_codes().items()}
     diagram = pictures.migration_stages(pre, post, codes)
@@ -79,10 +79,10 @@ def test_stages_come_from_the_scripts_own_lists_with_the_point_of_no_return_betw
 
 def test_a_new_stage_in_the_script_shows_up_without_touching_the_hook():
     script = "readonly PRE_STEPS=(a b)\nreadonly POST_STEPS=(c new-step d)\n"
-    pre, post = pictures.script_stages(script)
+    pre, post = script_stages(script)
     assert post == ["c", "new-step", "d"]
 
 
 def test_a_script_without_stage_lists_is_an_error_not_an_empty_picture():
-    with pytest.raises(ValueError, match="PRE_STEPS"):
-        pictures.script_stages("readonly POST_STEPS=(a)\n")
+    with pytest.raises(ScriptError, match="PRE_STEPS"):
+        script_stages("readonly POST_STEPS=(a)\n")

@@ -94,12 +94,12 @@ def assert_names_line_field_and_entry(message, broken, where, field, entry):
 @pytest.mark.parametrize("old, new, where, field, entry",
                          [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_bad_release_data_is_rejected_naming_line_field_and_entry(
-        hooks, site, old, new, where, field, entry):
+        lib, site, old, new, where, field, entry):
     """In process, through the loader the release_data hook runs on every build."""
     broken = broken_data(old, new)
     site.data.write_text(broken)
-    with pytest.raises(hooks["release_data"].DataError) as caught:
-        hooks["release_data"].load_release_data(site.data, "data/releases.yml")
+    with pytest.raises(lib.release_data.DataError) as caught:
+        lib.release_data.load_release_data(site.data, "data/releases.yml")
     assert_names_line_field_and_entry(str(caught.value), broken, where, field, entry)
 
 
@@ -125,8 +125,8 @@ def test_case_list_covers_at_least_fifteen_kinds_of_bad_data():
     assert len({case[0] for case in CASES}) >= 15
 
 
-def test_unreadable_data_file_is_named(hooks, site):
+def test_unreadable_data_file_is_named(lib, site):
     site.data.unlink()
-    with pytest.raises(hooks["release_data"].DataError) as caught:
-        hooks["release_data"].load_release_data(site.data, "data/releases.yml")
+    with pytest.raises(lib.release_data.DataError) as caught:
+        lib.release_data.load_release_data(site.data, "data/releases.yml")
     assert "data/releases.yml: cannot read" in str(caught.value)

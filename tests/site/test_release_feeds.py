@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from project import ROOT
-from site_helpers import load_hook, mark_upcoming_after
+from site_helpers import mark_upcoming_after
+from sitelib import release_data
+from sitelib import release_feeds as feeds
 
 try:
     import feedparser
@@ -18,8 +20,6 @@ try:
 except ImportError as error:  # a missing parser is a broken set-up, never a skip
     raise RuntimeError(f"{error.name} is not installed; run: make test (installs the test requirements)")
 
-feeds = load_hook("release_feeds")
-release_data = load_hook("release_data")
 SITE = feeds.Site(url="https://docs.example.org/",
                   notes_url="https://wiki.almalinux.org/release-notes/{version}.html")
 

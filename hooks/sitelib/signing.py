@@ -1,4 +1,4 @@
-"""Signing SHA256SUMS: plain functions around gpg and gpgv, no MkDocs.
+"""Signing SHA256SUMS: plain functions around gpg and gpgv.
 
 The deployer pins the signing key's fingerprint in mkdocs.yml and keeps the
 secret key in a GnuPG home outside the repository. The build exports the
@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sitelib import SiteError
+
 HOME_VARIABLE = "DOWNLOADS_GNUPGHOME"
 SETTING = "extra.downloads.signing_key"
 SIGNATURE_NAME = "SHA256SUMS.asc"
@@ -24,7 +26,7 @@ FINGERPRINT = re.compile(r"[0-9A-Fa-f]{40}")
 TIMEOUT = 120
 
 
-class SigningError(Exception):
+class SigningError(SiteError):
     """Signing cannot be done as configured; the message says why."""
 
 

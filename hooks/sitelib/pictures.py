@@ -1,8 +1,8 @@
 """Pictures drawn at build time from the project's own facts: the lifecycle
 timeline (from the release data) and the migration's stages (from the
-script's stage lists). Pure functions compute the geometry; the SVG markup
-comes from Jinja partials in hooks/partials/. No JavaScript, nothing loaded
-from anywhere: the SVG is inline and takes its colours from the site's CSS
+script's stage lists, sitelib.script). Pure functions compute the geometry;
+the SVG markup comes from Jinja partials in hooks/partials/. No JavaScript,
+nothing loaded from anywhere: the SVG is inline and takes its colours from the site's CSS
 (docs/assets/stylesheets/pictures.css), so it follows the light and dark
 schemes.
 """
@@ -10,11 +10,15 @@ schemes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import textwrap
 from typing import NamedTuple
 
-STAGE_LIST = re.compile(r"^readonly\s+(PRE|POST)_STEPS=\(([^)]*)\)", re.M)
+from sitelib import SiteError
+
+
+class PictureError(SiteError, ValueError):
+    """The facts do not make a picture."""
+
 
 # Lifecycle timeline geometry, in SVG user units.
 TIMELINE_WIDTH = 560
@@ -68,7 +72,7 @@ class Timeline(NamedTuple):
 def lifecycle_timeline(majors: list[dict], today: dt.date) -> Timeline:
     """One bar per major version: release, end of active support, end of security support."""
     if not majors:
-        raise ValueError("no major version in the release data")
+        raise PictureError("no major version in the release data")
     ordered = sorted(majors, key=lambda m: m["major"], reverse=True)
     first = min(dt.date.fromisoformat(m["release_date"]) for m in ordered)
     last = max(dt.date.fromisoformat(m["security_support_end"]) for m in ordered)
@@ -131,15 +135,6 @@ class StageDiagram(NamedTuple):
     description: str
 
 
-def script_stages(script: str) -> tuple[list[str], list[str]]:
-    """The script's PRE_STEPS and POST_STEPS, in order."""
-    found = {kind: words.split() for kind, words in STAGE_LIST.findall(script)}
-    missing = [f"{kind}_STEPS" for kind in ("PRE", "POST") if not found.get(kind)]
-    if missing:
-        raise ValueError(f"the script declares no {' or '.join(missing)}=(...) list")
-    return found["PRE"], found["POST"]
-
-
 def _note(text: str, top: float, bottom: float) -> Note:
     lines = textwrap.wrap(text, NOTE_CHARS)
     middle = (top + bottom) / 2
@@ -151,7 +146,7 @@ def migration_stages(pre: list[str], post: list[str], codes: dict[str, int]) -> 
     """The stages top to bottom, the point of no return between the two lists."""
     for needed in ("RESTORED", "RESUME"):
         if needed not in codes:
-            raise ValueError(f"the script declares no EXIT_{needed}")
+            raise PictureError(f"the script's --exit-codes lists no {needed}")
     stages, y = [], 16.0
     for name in pre:
         stages.append(Stage(name, y))
