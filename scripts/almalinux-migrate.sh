@@ -83,6 +83,11 @@ readonly FINDINGS=(
   "container|info|Running in a container|Nothing to do: the kernel, bootloader and EFI steps are skipped (the host runs the kernel)."
   "efi-on-raid-or-multipath|blocker|The EFI system partition is on md RAID or multipath|Before the migration, add one AlmaLinux boot entry per member disk: efibootmgr -c -d /dev/<disk> -p <partition> -L AlmaLinux -l '\\EFI\\almalinux\\shimx64.efi' (shimaa64.efi on aarch64); the migration installs that file. Then run the script again."
   "releasever-pinned|warning|The release version is pinned|Remove /etc/dnf/vars/releasever unless the system must stay on that minor release."
+  "package-excluded|blocker|An exclude setting hides packages the migration must replace|Remove the pattern from exclude=/excludepkgs= in the file named (put it back after the migration if it is still wanted), then run the script again."
+  "package-version-locked|warning|A package is version-locked|Nothing to do if it must keep its build (it is not migrated); pass --migrate-locked to migrate it too: the lock list then pins the AlmaLinux build."
+  "release-package-locked|blocker|A release package is version-locked|Pass --migrate-locked (the release packages must be replaced), or remove the lock (dnf versionlock delete NAME)."
+  "module-stream-unmapped|blocker|An enabled module stream has no AlmaLinux counterpart|Switch the module to a stream the AlmaLinux mirror has (dnf module reset NAME, then dnf module enable NAME:STREAM), then run the script again."
+  "epel-next-disabled|warning|EPEL Next repositories are disabled|Nothing to do: EPEL Next is built for CentOS Stream; on AlmaLinux the epel repository alone is the right one."
   "mirror-release-outdated|warning|The mirror's AlmaLinux release is not the newest|Use an up-to-date mirror, or check that the mirror is being synced."
   "mirror-provides-unreadable|warning|The mirror's BaseOS metadata could not be read|Nothing to do: dnf's resolution after the download decides; check the mirror if it persists."
   "dependent-packages|blocker|Installed packages depend on the source's release packages|Remove those packages first, or accept their removal with --allow-remove PKG (once per package)."
@@ -147,8 +152,12 @@ readonly ALMA_KERNEL_PKGS=(kernel kernel-core kernel-64k kernel-64k-core kernel-
 # container's to chmod): rpm must not touch the filesystem package's copies.
 readonly CONTAINER_NETSHARED_PATHS="/proc:/sys"
 
-# EL8 module streams that exist under another name in AlmaLinux: module:from:to.
-readonly MODULE_REMAP=("virt:ol:rhel")
+# dnf's version lock plugin: its configuration, and its lock list unless
+# the configuration names another (locklist=).
+readonly VERSIONLOCK_CONF="/etc/dnf/plugins/versionlock.conf"
+readonly VERSIONLOCK_LIST="/etc/dnf/plugins/versionlock.list"
+# SSSD's caches (LDB files), which an older sssd build cannot read.
+readonly SSSD_DB_DIR="/var/lib/sss/db"
 
 # The newest AlmaLinux release of each major when this script was published
 # (must equal data/releases.yml, a test checks). A mirror whose
@@ -215,6 +224,7 @@ LOG_FILE="${DEFAULT_LOG}"
 LOG_GIVEN=0
 REPORT_FILE=""         # --report: where the JSON report goes
 declare -a ALLOW_REMOVE=()   # --allow-remove: packages the swap may remove
+MIGRATE_LOCKED=0       # --migrate-locked: version-locked packages are migrated too
 
 # Detected system.
 OS_ID=""
@@ -248,6 +258,10 @@ declare -a MIRROR_PROVIDES=()  # what AlmaLinux's release-side packages provide 
 declare -a DEPENDENTS=()       # packages the swap would remove beyond the release set
 declare -a DOWNGRADES=()       # packages the transaction would downgrade
 declare -a NOT_MIGRATED=()     # packages left with another vendor after the migration
+declare -a EXCLUDES=()         # the host's exclude patterns: "FILE<tab>PATTERN"
+declare -a LOCKED_NAMES=()     # version-locked packages (dnf versionlock)
+declare -a KEEP_LOCKED=()      # ... of those, the ones kept at their builds (dnf --exclude)
+MODULE_STREAMS=""              # the mirror's EL8 module streams (modules_yaml_streams lines)
 REPORT_STATUS=""               # the report's status where the exit code does not tell
 REPORT_MESSAGE=""              # the error that ended the run, for the report
 
@@ -481,6 +495,10 @@ Options:
                      (one that depends on the source's release packages, as a
                      vendor agent requiring centos-release does). Without it,
                      such a removal is a blocker. Repeatable.
+  --migrate-locked   Also migrate packages locked with dnf's versionlock
+                     plugin, and rewrite their lock entries to the installed
+                     AlmaLinux builds. Without it, locked packages keep their
+                     builds (a locked release package is a blocker).
   --log FILE         Write the whole transcript to FILE
                      (default: ${DEFAULT_LOG}; --check logs only when given).
   --report FILE      Also write the result as a JSON document to FILE
@@ -617,7 +635,7 @@ state_load() {
 # The keys of a state file; every one is written by the first state_save.
 readonly STATE_KEYS=(STEP PONR SOURCE_ID SOURCE_NAME SOURCE_VERSION_ID MAJOR ARCH
   MACHINE_ID SCRIPT_VERSION MIRROR FINGERPRINT SOURCE_PKGS TARGET_PKGS BACKUP_DIR
-  UNSAFE_START THIRD_PARTY SOURCE_REPO_FILES REMOVALS)
+  UNSAFE_START THIRD_PARTY SOURCE_REPO_FILES REMOVALS KEEP_LOCKED MODULE_REMAPS)
 
 # Fills STATE from the state file (unchecked: state_problems first). Changes STATE.
 state_read() {
@@ -742,7 +760,8 @@ state_validate() {
       fi
       ;;
     FINGERPRINT) [[ -z "${value}" || "${value}" =~ ^[0-9A-F]{40}$ ]] && ok=1 ;;
-    SOURCE_PKGS | TARGET_PKGS | REMOVALS) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
+    SOURCE_PKGS | TARGET_PKGS | REMOVALS | KEEP_LOCKED) [[ "${value}" =~ ^(${name}( ${name})*)?$ ]] && ok=1 ;;
+    MODULE_REMAPS) [[ "${value}" =~ ^(${name}:${name}:${name}( ${name}:${name}:${name})*)?$ ]] && ok=1 ;;
     BACKUP_DIR) [[ -z "${value}" || "${value}" =~ ^${WORK_DIR}/backup-[0-9]{8}T[0-9]{6}Z$ ]] && ok=1 ;;
     UNSAFE_START) [[ "${value}" =~ ^[0-9]*$ ]] && ok=1 ;;
     SOURCE_VERSION_ID) [[ "${value}" =~ ^[0-9]+(\.[0-9]+)*$ ]] && ok=1 ;;
@@ -1037,11 +1056,17 @@ without_installonly() {
 #         off too. Logs and history go to the work directory.
 #   post  change the system, from the verified cache only (--cacheonly: no
 #         download; a missing package fails the command), gpgcheck on.
+# Version-locked packages kept at their builds (KEEP_LOCKED) are excluded:
+# --noplugins leaves the versionlock plugin out, so that is done here.
 dnf_opts() {
   local mode="$1"
+  local name
   printf '%s\n' -y --noplugins "--config=${DNF_CONF}" "--releasever=${MAJOR}" \
     "--setopt=reposdir=${REPOS_DIR}" "--setopt=cachedir=${CACHE_DIR}" \
     --setopt=keepcache=True --setopt=clean_requirements_on_remove=False
+  for name in "${KEEP_LOCKED[@]}"; do
+    printf '%s\n' "--exclude=${name}"
+  done
   case "${mode}" in
     pre)
       printf '%s\n' --setopt=gpgcheck=False '--setopt=*.gpgcheck=False' \
@@ -1211,24 +1236,115 @@ download_verified() {
   verify_new_packages
 }
 
-# Enabled EL8 module streams AlmaLinux names differently: "module from to".
-module_remaps() {
-  local file name stream state entry m from to
-  ((MAJOR == 8)) || return 0
+# Reads modules.yaml (modulemd documents) on stdin: "stream NAME STREAM" for
+# each module stream (modulemd), "default NAME STREAM" for each default
+# stream (modulemd-defaults). Only the top-level keys of a document's data
+# count (a component or a dependency has a name, too).
+modules_yaml_streams() {
+  awk '
+    function value(line) { sub(/^[^:]*:[ \t]*/, "", line); sub(/[ \t]+#.*$/, "", line)
+                           gsub(/^["\047]|["\047][ \t]*$/, "", line); return line }
+    function flush() {
+      if (doc == "modulemd" && name != "" && stream != "") print "stream", name, stream
+      if (doc == "modulemd-defaults" && module != "" && stream != "") print "default", module, stream
+      doc = name = stream = module = ""; data = 0; indent = -1 }
+    BEGIN { indent = -1 }
+    /^(---|\.\.\.)/ { flush(); next }
+    /^document:/ { doc = value($0); next }
+    /^data:/ { data = 1; indent = -1; next }
+    /^[^ \t#]/ { data = 0; next }
+    data && /^ +[A-Za-z_-]+:/ {
+      match($0, /^ +/)
+      if (indent < 0) indent = RLENGTH
+      if (RLENGTH != indent) next
+      key = $0; sub(/^ +/, "", key); sub(/:.*/, "", key)
+      if (key == "name") name = value($0)
+      else if (key == "stream") stream = value($0)
+      else if (key == "module") module = value($0)
+    }
+    END { flush() }'
+}
+
+# The AlmaLinux stream of module $1 for its enabled stream $2, from
+# modules_yaml_streams lines on stdin: the stream itself when AlmaLinux has
+# it; else the vendor's stream name in RHEL's spelling (Oracle's "ol" ->
+# "rhel", "ol8" -> "rhel8"), else the module's default stream, else its only
+# stream. Prints nothing and fails when the module has none of those.
+module_stream_target() {
+  awk -v n="$1" -v s="$2" '
+    $1 == "stream" && $2 == n { if (!($3 in have)) { count++; only = $3 }; have[$3] = 1 }
+    $1 == "default" && $2 == n { def = $3 }
+    END {
+      alt = s
+      if (s in have) print s
+      else if (sub(/^ol/, "rhel", alt) && (alt in have)) print alt
+      else if (def != "" && (def in have)) print def
+      else if (count == 1) print only
+      else exit 1 }'
+}
+
+# Enabled EL8 module streams, "name stream" lines (/etc/dnf/modules.d).
+enabled_module_streams() {
+  local file
   shopt -s nullglob
   for file in /etc/dnf/modules.d/*.module; do
-    name="$(awk -F= '$1 == "name" { print $2 }' "${file}")"
-    stream="$(awk -F= '$1 == "stream" { print $2 }' "${file}")"
-    state="$(awk -F= '$1 == "state" { print $2 }' "${file}")"
-    [[ "${state}" == "enabled" ]] || continue
-    for entry in "${MODULE_REMAP[@]}"; do
-      IFS=: read -r m from to <<<"${entry}"
-      if [[ "${name}" == "${m}" && "${stream}" == "${from}" ]]; then
-        printf '%s %s %s\n' "${name}" "${from}" "${to}"
-      fi
-    done
+    awk -F= '{ sub(/^[ \t]+/, "", $1); sub(/[ \t]+$/, "", $1); gsub(/^[ \t]+|[ \t]+$/, "", $2) }
+      $1 == "name" { name = $2 } $1 == "stream" { stream = $2 } $1 == "state" { state = $2 }
+      END { if (state == "enabled" && name != "" && stream != "") print name, stream }' "${file}"
   done
   shopt -u nullglob
+}
+
+# Enabled EL8 module streams AlmaLinux names differently, from the mirror's
+# module metadata (MODULE_STREAMS): "module from to" lines; "to" is "-" when
+# the mirror has no counterpart (a blocker). Nothing when MODULE_STREAMS is
+# empty (no module metadata read) or on EL9 and later.
+module_remaps() {
+  local name stream to
+  ((MAJOR == 8)) && [[ -n "${MODULE_STREAMS}" ]] || return 0
+  while read -r name stream; do
+    to="$(module_stream_target "${name}" "${stream}" <<<"${MODULE_STREAMS}")" || to="-"
+    [[ "${to}" == "${stream}" ]] || printf '%s %s %s\n' "${name}" "${stream}" "${to}"
+  done < <(enabled_module_streams)
+}
+
+# Unpacks a repodata file (by its name's ending) from stdin to stdout.
+unpack_metadata() {
+  case "$1" in
+    *.gz) gzip -dc ;;
+    *.xz) xz -dc ;;
+    *.zst) zstd -dc ;;
+    *.bz2) bzip2 -dc ;;
+    *) cat ;;
+  esac
+}
+
+# The mirror's AppStream module metadata as modules_yaml_streams lines
+# (nothing when it has none or it cannot be read).
+mirror_module_streams() {
+  local base href="" tmp
+  base="$(repo_url AppStream)"
+  tmp="$(mktemp -d)" || return 0
+  if fetch "${base}repodata/repomd.xml" "${tmp}/repomd.xml" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    href="$(awk '/<data type="modules">/ { p = 1 }
+      p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }' \
+      "${tmp}/repomd.xml")" || href=""
+  fi
+  if [[ -n "${href}" ]] && fetch "${base}${href}" "${tmp}/modules" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    unpack_metadata "${href}" <"${tmp}/modules" 2>/dev/null | modules_yaml_streams || true
+  fi
+  rm -rf -- "${tmp}"
+}
+
+# The module metadata dnf downloaded for the migration's AppStream
+# repository (checked against its repomd.xml, signed where the mirror signs
+# it), as modules_yaml_streams lines.
+cached_module_streams() {
+  local file
+  while IFS= read -r file; do
+    # shellcheck disable=SC2094 # $1 only names the compression
+    unpack_metadata "${file}" <"${file}" 2>/dev/null | modules_yaml_streams || true
+  done < <(find "${CACHE_DIR}" -path '*/appstream-*/repodata/*' -name '*modules.yaml*' -type f 2>/dev/null)
 }
 
 # The newest AlmaLinux release of this major the script knows.
@@ -1264,6 +1380,7 @@ parse_args() {
       --check) CHECK_ONLY=1 ;;
       -y | --yes) ASSUME_YES=1 ;;
       --allow-insecure-http) ALLOW_HTTP=1 ;;
+      --migrate-locked) MIGRATE_LOCKED=1 ;;
       --exit-codes)
         print_exit_codes
         exit "${EXIT_OK}"
@@ -1444,7 +1561,8 @@ classify_repos() {
       continue
     fi
     while read -r id; do
-      [[ -n "${id}" ]] && THIRD_PARTY_REPOS+=("${id} (${file##*/})")
+      # EPEL Next is disabled by the migration (check_epel_next).
+      [[ -n "${id}" && "${id}" != epel-next* ]] && THIRD_PARTY_REPOS+=("${id} (${file##*/})")
     done < <(enabled_repo_ids "${file}")
   done
   shopt -u nullglob
@@ -1718,6 +1836,296 @@ check_releasever_pin() {
   finding releasever-pinned "${file} pins the release to '${value}': AlmaLinux's repositories will use it after the migration; remove the file to follow the latest AlmaLinux ${MAJOR}"
 }
 
+# The exclude patterns of file $2 ("FILE<tab>PATTERN" lines): of its [main]
+# section ($1 = main), or of its enabled repository sections ($1 = enabled).
+# exclude= and excludepkgs= take patterns separated by commas or spaces.
+exclude_patterns() {
+  awk -v mode="$1" -v file="$2" '
+    function flush(  i) {
+      if ((mode == "main" && main) || (mode == "enabled" && section && !main && on))
+        for (i = 1; i <= n; i++) print file "\t" pat[i]
+      n = 0 }
+    /^[ \t]*\[/ { flush(); main = ($0 ~ /^[ \t]*\[main\][ \t]*$/); section = 1; on = 1; next }
+    /^[ \t]*enabled[ \t]*=/ { v = $0; sub(/^[^=]*=[ \t]*/, "", v); on = (v ~ /^(1|yes|true|True|on)/); next }
+    /^[ \t]*(exclude|excludepkgs)[ \t]*=/ {
+      v = $0; sub(/^[^=]*=/, "", v); gsub(/,/, " ", v)
+      m = split(v, w, /[ \t]+/)
+      for (j = 1; j <= m; j++) if (w[j] != "") pat[++n] = w[j]
+      next }
+    END { flush() }' "$2"
+}
+
+# The host's exclude patterns that apply to the packages the migration
+# replaces: [main] of dnf.conf, and the enabled sections of the source's
+# repository files (which the AlmaLinux ones replace). Third-party
+# repositories' own excludes concern only them.
+host_exclude_patterns() {
+  local file
+  [[ -r "${HOST_DNF_CONF}" ]] && exclude_patterns main "${HOST_DNF_CONF}"
+  for file in "${SOURCE_REPO_FILES[@]}"; do
+    [[ -r "${file}" ]] && exclude_patterns enabled "${file}"
+  done
+  return 0
+}
+
+# Of the "NAME ARCH" lines on stdin, the names (sorted, once each) that the
+# glob patterns "$@" match, as dnf matches a name or NAME.ARCH.
+excluded_names() {
+  local name arch pattern
+  (($# > 0)) || return 0
+  while read -r name arch; do
+    [[ -n "${name}" ]] || continue
+    for pattern in "$@"; do
+      # shellcheck disable=SC2053 # the pattern is a glob, as in dnf.conf
+      if [[ "${name}" == ${pattern} || "${name}.${arch}" == ${pattern} ]]; then
+        printf '%s\n' "${name}"
+        break
+      fi
+    done
+  done | sort -u
+}
+
+# Records package-excluded for each exclude pattern (EXCLUDES) that matches
+# a package of the "NAME ARCH" lines on stdin. $1 says where those come from.
+report_excludes() {
+  local what="$1"
+  local entry file pattern hits candidates
+  candidates="$(cat)"
+  for entry in "${EXCLUDES[@]}"; do
+    file="${entry%%$'\t'*}"
+    pattern="${entry#*$'\t'}"
+    hits="$(excluded_names "${pattern}" <<<"${candidates}" | paste -sd' ' -)"
+    [[ -n "${hits}" ]] || continue
+    finding package-excluded "exclude pattern '${pattern}' in ${file} matches ${hits}, which the migration must replace (${what}); the migration's dnf does not read that file, so it would replace them anyway: remove the pattern for the migration"
+  done
+}
+
+# The host's exclude patterns against what the migration replaces: the
+# release packages, and the installed packages built by the source's vendor
+# (distro-sync replaces those). step_download checks again what dnf really
+# downloaded. Sets EXCLUDES; adds to BLOCKERS.
+check_excludes() {
+  local vendor
+  mapfile -t EXCLUDES < <(host_exclude_patterns)
+  ((${#EXCLUDES[@]} > 0)) || return 0
+  vendor=""
+  if ((${#SOURCE_PKGS[@]} > 0)); then
+    vendor="$(rpm -q --qf '%{VENDOR}\n' -- "${SOURCE_PKGS[0]}" 2>/dev/null | head -n1)" || vendor=""
+  fi
+  {
+    printf '%s noarch\n' "${SOURCE_PKGS[@]}" "${TARGET_PKGS[@]}"
+    rpm -qa --qf '%{VENDOR}|%{NAME} %{ARCH}\n' 2>/dev/null |
+      awk -F'|' -v v="${vendor}" 'v != "" && $1 == v { print $2 }'
+  } | report_excludes "release packages, or ${vendor:-the source vendor}'s builds that distro-sync replaces"
+}
+
+# After the download, before the point of no return: an exclude pattern that
+# matches a package dnf downloaded for the migration stops the run (nothing
+# changed).
+check_download_excludes() {
+  local -a files
+  ((${#EXCLUDES[@]} > 0)) || return 0
+  mapfile -t files < <(find "${CACHE_DIR}" -name '*.rpm' -type f)
+  ((${#files[@]} > 0)) || return 0
+  drop_findings package-excluded
+  rpm -qp --nosignature --qf '%{NAME} %{ARCH}\n' -- "${files[@]}" 2>/dev/null |
+    report_excludes "dnf downloaded them for the migration"
+  if ((${#BLOCKERS[@]} > 0)); then
+    PHASE="start"
+    discard_work
+    bail "${EXIT_BLOCKED}" "${BLOCKERS[0]}. Nothing changed."
+  fi
+}
+
+# The version lock list, when dnf's versionlock plugin is enabled (a
+# disabled plugin locks nothing).
+version_lock_list() {
+  local enabled list
+  [[ -r "${VERSIONLOCK_CONF}" ]] || return 0
+  enabled="$(awk -F= '{ gsub(/[ \t]/, "") } $1 == "enabled" { v = $2 } END { print v }' "${VERSIONLOCK_CONF}")"
+  [[ "${enabled}" =~ ^(1|yes|true|True|on)$ ]] || return 0
+  list="$(awk -F= '{ gsub(/[ \t]/, "") } $1 == "locklist" { v = $2 } END { print v }' "${VERSIONLOCK_CONF}")"
+  printf '%s\n' "${list:-${VERSIONLOCK_LIST}}"
+}
+
+# The locks of a lock list (stdin): "NAME ENTRY" lines; comments and "!"
+# exclusions are left out. An entry is NAME-[EPOCH:]VERSION-RELEASE.ARCH,
+# globs allowed.
+lock_entries() {
+  awk '/^[ \t]*(#|$)/ { next }
+    { e = $1 } e ~ /^!/ { next }
+    { n = e; if (sub(/-[^-]*-[^-]*$/, "", n) && n != "") print n, e }'
+}
+
+# Locked packages: a warning each; without --migrate-locked they keep their
+# builds (KEEP_LOCKED, excluded from every dnf call) and a locked release
+# package is a blocker. Sets LOCKED_NAMES and KEEP_LOCKED; adds to BLOCKERS
+# and WARNINGS.
+check_version_locks() {
+  local list name
+  LOCKED_NAMES=()
+  KEEP_LOCKED=()
+  list="$(version_lock_list)"
+  [[ -n "${list}" && -r "${list}" ]] || return 0
+  mapfile -t LOCKED_NAMES < <(lock_entries <"${list}" | awk '{ print $1 }' | sort -u)
+  for name in "${LOCKED_NAMES[@]}"; do
+    rpm -q "${name}" >/dev/null 2>&1 || continue
+    if ((MIGRATE_LOCKED == 1)); then
+      finding package-version-locked "${name} is version-locked (${list}): migrated as asked with --migrate-locked; its lock entry is rewritten to the AlmaLinux build"
+    elif [[ " ${SOURCE_PKGS[*]} ${TARGET_PKGS[*]} " == *" ${name} "* ]]; then
+      finding release-package-locked "${name} is version-locked (${list}), but the migration must replace it: pass --migrate-locked or remove the lock"
+    else
+      KEEP_LOCKED+=("${name}")
+      finding package-version-locked "${name} is version-locked (${list}): it keeps its build and is not migrated (pass --migrate-locked to migrate it)"
+    fi
+  done
+}
+
+# Rewrites lock list $1 into $2 so that it pins only installed builds, given
+# the installed packages in file $3 ("NAME NAME-EPOCH:VERSION-RELEASE.ARCH"
+# lines): an entry no installed build matches is replaced by the installed
+# builds of its name (NAME-EPOCH:VERSION-RELEASE.*), or dropped when none is
+# installed. Comments and "!" lines stay. Prints one note per change.
+rewrite_lock_list() {
+  local list="$1" out="$2" installed="$3"
+  local line entry name nevra short matched
+  local -A have=() written=()
+  while read -r name nevra; do
+    [[ -n "${nevra}" ]] && have["${name}"]+="${nevra} "
+  done <"${installed}"
+  : >"${out}"
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    read -r entry _ <<<"${line}" || entry=""
+    if [[ -z "${entry}" || "${entry}" == \#* || "${entry}" == \!* || "${entry}" != *-*-* ]]; then
+      printf '%s\n' "${line}" >>"${out}"
+      continue
+    fi
+    name="${entry%-*-*}"
+    matched=0
+    for nevra in ${have[${name}]:-}; do
+      short="${name}-${nevra#"${name}-"*:}"
+      # shellcheck disable=SC2053 # the entry is a glob, as the plugin reads it
+      if [[ "${nevra}" == ${entry} || "${short}" == ${entry} ]]; then
+        matched=1
+      fi
+    done
+    if ((matched == 1)); then
+      printf '%s\n' "${line}" >>"${out}"
+    elif [[ -n "${have[${name}]:-}" ]]; then
+      for nevra in ${have[${name}]}; do
+        [[ -n "${written[${nevra%.*}]:-}" ]] && continue
+        written["${nevra%.*}"]=1
+        printf '%s.*\n' "${nevra%.*}" >>"${out}"
+        printf 'version lock %s: %s pinned a build that is no longer installed; it now pins %s.*\n' \
+          "${name}" "${entry}" "${nevra%.*}"
+      done
+    else
+      printf 'version lock %s: %s removed: %s is no longer installed\n' "${name}" "${entry}" "${name}"
+    fi
+  done <"${list}"
+}
+
+# After the migration: the lock list pins only installed builds (see
+# rewrite_lock_list); every change is logged.
+update_version_locks() {
+  local list note tmp
+  list="$(version_lock_list)"
+  [[ -n "${list}" && -f "${list}" ]] || return 0
+  tmp="$(mktemp -d)"
+  rpm -qa --qf '%{NAME} %{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\n' >"${tmp}/installed"
+  while IFS= read -r note; do
+    log "${note}"
+  done < <(rewrite_lock_list "${list}" "${tmp}/list" "${tmp}/installed")
+  if ! cmp -s -- "${list}" "${tmp}/list"; then
+    cat -- "${tmp}/list" >"${list}"
+    log "version lock list ${list} updated: it pins only installed builds"
+  else
+    log "version lock list ${list}: every entry pins an installed build"
+  fi
+  rm -rf -- "${tmp}"
+}
+
+# EPEL Next repositories ("epel-next*") enabled in /etc/yum.repos.d:
+# "ID (FILE)" lines.
+epel_next_repos() {
+  local file id
+  shopt -s nullglob
+  for file in /etc/yum.repos.d/*.repo; do
+    while read -r id; do
+      [[ "${id}" == epel-next* ]] && printf '%s (%s)\n' "${id}" "${file##*/}"
+    done < <(enabled_repo_ids "${file}")
+  done
+  shopt -u nullglob
+}
+
+# EPEL Next is built against CentOS Stream, ahead of AlmaLinux: the
+# migration disables it (disable_epel_next). Adds to WARNINGS.
+check_epel_next() {
+  local repos
+  repos="$(epel_next_repos | paste -sd',' - | sed -e 's/,/, /g')"
+  [[ -n "${repos}" ]] || return 0
+  finding epel-next-disabled "EPEL Next repositories are disabled by the migration: ${repos}; they are built against CentOS Stream, which is ahead of AlmaLinux (keep the epel repository)"
+}
+
+# Sets enabled=0 in every "epel-next*" section of repository file $1
+# (stdin to stdout).
+epel_next_disabled() {
+  awk '/^[ \t]*\[/ { id = $0; gsub(/^[ \t]*\[|\][ \t]*$/, "", id); next_ = (id ~ /^epel-next/)
+                     print; if (next_) print "enabled=0"; next }
+    next_ && /^[ \t]*enabled[ \t]*=/ { next }
+    { print }'
+}
+
+# After the swap: every enabled EPEL Next repository is disabled (see
+# check_epel_next); the file keeps its owner and mode.
+disable_epel_next() {
+  local file tmp
+  local -a files
+  mapfile -t files < <(epel_next_repos | sed -e 's/.* (\(.*\))$/\1/' | sort -u)
+  for file in "${files[@]}"; do
+    file="/etc/yum.repos.d/${file}"
+    tmp="$(epel_next_disabled <"${file}")"
+    printf '%s\n' "${tmp}" >"${file}"
+    log "disabled the EPEL Next repositories in ${file} (built for CentOS Stream; the epel repository serves AlmaLinux)"
+  done
+}
+
+# A CentOS Stream source is ahead of AlmaLinux: the sync downgrades sssd,
+# and an older sssd cannot read the caches (LDB files) the newer one wrote.
+# They are cleared after the sync when sssd is installed; sssd rebuilds them
+# when it starts.
+clear_sssd_cache() {
+  local -a files
+  [[ "${STATE[SOURCE_NAME]:-}" == *Stream* ]] || return 0
+  if ! rpm -q sssd >/dev/null 2>&1 && ! rpm -q sssd-common >/dev/null 2>&1; then
+    log "sssd is not installed: no SSSD cache to clear"
+    return 0
+  fi
+  shopt -s nullglob
+  files=("${SSSD_DB_DIR}"/*.ldb)
+  shopt -u nullglob
+  if ((${#files[@]} == 0)); then
+    log "sssd: no cache files in ${SSSD_DB_DIR}"
+    return 0
+  fi
+  rm -f -- "${files[@]}" || die "cannot clear the SSSD caches in ${SSSD_DB_DIR}" "Remove ${SSSD_DB_DIR}/*.ldb by hand, then run the script again."
+  log "sssd: cleared ${#files[@]} cache file(s) in ${SSSD_DB_DIR} (the downgraded sssd cannot read CentOS Stream's; it rebuilds them when it starts: reboot or run systemctl restart sssd)"
+}
+
+# EL8: every enabled module stream needs an AlmaLinux counterpart in the
+# mirror's module metadata (step_download reads it again from dnf's cache).
+# Sets MODULE_STREAMS; adds to BLOCKERS.
+check_module_streams() {
+  local name from to
+  ((MAJOR == 8)) || return 0
+  [[ -n "$(enabled_module_streams)" ]] || return 0
+  MODULE_STREAMS="$(mirror_module_streams)"
+  while read -r name from to; do
+    [[ "${to}" == "-" ]] || continue
+    finding module-stream-unmapped "module ${name} is enabled on stream ${from}, which the AlmaLinux mirror does not have (and it has no stream to take its place)"
+  done < <(module_remaps)
+}
+
 # Reads the mirror's BaseOS metadata: prints "V <version>" for the newest
 # almalinux-release, "P <capability>" for what the almalinux-* packages
 # there provide (nothing when it cannot be read: the other checks report an
@@ -1868,6 +2276,10 @@ preflight() {
   fi
   [[ -n "${CONTAINER}" ]] || check_kernels
   classify_repos
+  check_excludes
+  check_version_locks
+  check_epel_next
+  check_module_streams
   check_dependents
   if [[ -n "${CUSTOM_FPR}" ]]; then
     finding custom-key "TRUSTING A KEY GIVEN ON THE COMMAND LINE (--fingerprint ${CUSTOM_FPR}) INSTEAD OF THE PINNED ALMALINUX KEY"
@@ -2142,7 +2554,7 @@ step_prepare_repos() {
 # distro-sync; so that nothing new is needed after it.
 step_download() {
   local -a available wanted=()
-  local pkg names name from to version
+  local pkg names name from to version remaps
   names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}")" ||
     die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
   mapfile -t available < <(printf '%s\n' "${names}" | awk '{ print $1 }' | sort -u)
@@ -2166,16 +2578,27 @@ step_download() {
   if release_is_outdated "${version}"; then
     warn "$(outdated_release_warning "${version}")"
   fi
+  MODULE_STREAMS="$(cached_module_streams)"
+  [[ -n "${MODULE_STREAMS}" ]] || MODULE_STREAMS="$(mirror_module_streams)"
+  remaps=""
   while read -r name from to; do
     [[ -n "${name}" ]] || continue
+    if [[ "${to}" == "-" ]]; then
+      PHASE="start"
+      discard_work
+      bail "${EXIT_BLOCKED}" "module ${name} is enabled on stream ${from}, which the AlmaLinux repositories do not have. Nothing changed."
+    fi
     # --downloadonly: the stream stays as it is; remap-modules switches it.
     dnf_run pre --downloadonly module switch-to "${name}:${to}" ||
       die "downloading the packages of module stream ${name}:${to} failed" "Check the mirror, the network and the dnf messages above."
+    remaps+="${remaps:+ }${name}:${from}:${to}"
   done < <(module_remaps)
+  state_save MODULE_REMAPS "${remaps}"
   dnf_run pre --downloadonly install --allowerasing "${TARGET_PKGS[@]}" ||
     die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
   dnf_run pre --downloadonly distro-sync ||
-    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
+  check_download_excludes
   check_swap_removals
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
@@ -2405,6 +2828,7 @@ disable_source_repos() {
     sed -i 's/^[[:space:]]*manage_repos[[:space:]]*=.*/manage_repos = 0/' -- "${file}"
     log "subscription-manager no longer manages repositories (${file}: manage_repos = 0); run 'subscription-manager unregister' to free the RHEL subscription"
   fi
+  disable_epel_next
 }
 
 step_configure_repos() {
@@ -2435,17 +2859,20 @@ step_configure_repos() {
 # Module state only (no package changes: the swap's distro-sync switches the
 # packages, downloaded and verified before the point of no return).
 step_remap_modules() {
-  local name from to
+  local name from to entry
+  local -a remaps
   if ((MAJOR != 8)); then
     log "module streams: nothing to remap on EL${MAJOR}"
     return 0
   fi
-  while read -r name from to; do
-    [[ -n "${name}" ]] || continue
+  # Decided before the point of no return from the mirror's module metadata.
+  read -r -a remaps <<<"${STATE[MODULE_REMAPS]:-}"
+  for entry in "${remaps[@]}"; do
+    IFS=: read -r name from to <<<"${entry}"
     dnf_run post module reset "${name}" || die "cannot reset module ${name}"
     dnf_run post module enable "${name}:${to}" || die "cannot enable module ${name}:${to}"
     log "module ${name}: stream ${from} remapped to ${to}"
-  done < <(module_remaps)
+  done
   log "module streams checked"
 }
 
@@ -2488,6 +2915,7 @@ step_distro_sync() {
   local failed=0
   if ((SYNCED == 1)); then
     log "distro-sync: done in the swap transaction"
+    clear_sssd_cache
     return 0
   fi
   remove_duplicates
@@ -2498,6 +2926,7 @@ step_distro_sync() {
   verify_migrated all
   ((failed == 0)) ||
     die "dnf distro-sync failed" "Read the dnf messages above; the packages are cached in ${CACHE_DIR}."
+  clear_sssd_cache
 }
 
 # Never ends with no AlmaLinux kernel on a system that has kernels (not a
@@ -2692,6 +3121,10 @@ step_finish() {
     "${WORK_DIR}/dnf-log" "${WORK_DIR}/dnf-persist" "${RPM_HOME_DIR}"
   others="$(rpm -qa --qf '%{NAME} %{VENDOR}\n' | awk '$1 != "gpg-pubkey" && $2 != "AlmaLinux" { print $1 }' |
     sort | paste -sd' ' -)" || true
+  update_version_locks
+  if [[ -n "${STATE[KEEP_LOCKED]:-}" ]]; then
+    log "version-locked packages kept at their builds (not migrated): ${STATE[KEEP_LOCKED]}"
+  fi
   log "migration to AlmaLinux ${MAJOR} complete: $(cat /etc/system-release 2>/dev/null || true)"
   if [[ -n "${STATE[THIRD_PARTY]:-}" ]]; then
     log "third-party repositories kept enabled: ${STATE[THIRD_PARTY]}"
@@ -2749,7 +3182,7 @@ run_check() {
 # migration. A --mirror other than the interrupted run's is checked like a
 # new one (key, repositories, signatures of what the remaining steps need)
 # before anything uses it. Changes MAJOR, ARCH, OS_ID, OS_NAME, BACKUP_DIR,
-# CUSTOM_FPR, CONTAINER, MIRROR and STATE[MIRROR].
+# CUSTOM_FPR, CONTAINER, KEEP_LOCKED, MIRROR and STATE[MIRROR].
 load_resume() {
   MAJOR="${STATE[MAJOR]}"
   ARCH="${STATE[ARCH]}"
@@ -2758,6 +3191,7 @@ load_resume() {
   BACKUP_DIR="${STATE[BACKUP_DIR]:-}"
   CUSTOM_FPR="${STATE[FINGERPRINT]:-}"
   detect_container
+  read -r -a KEEP_LOCKED <<<"${STATE[KEEP_LOCKED]:-}"
   undo_mirror_switch
   if [[ ! -f "${DNF_CONF}" ]]; then
     mkdir -p -- "${REPOS_DIR}"
@@ -2879,7 +3313,7 @@ migrate() {
   state_save STEP preflight PONR 0 SOURCE_ID "${OS_ID}" SOURCE_NAME "${OS_NAME} ${OS_VERSION}" \
     SOURCE_VERSION_ID "${OS_VERSION}" MAJOR "${MAJOR}" ARCH "${ARCH}" \
     MACHINE_ID "$(machine_id)" SCRIPT_VERSION "${VERSION}" BACKUP_DIR "" UNSAFE_START "" \
-    REMOVALS "" \
+    REMOVALS "" KEEP_LOCKED "${KEEP_LOCKED[*]}" MODULE_REMAPS "" \
     MIRROR "${MIRROR}" FINGERPRINT "${CUSTOM_FPR}" \
     SOURCE_PKGS "${SOURCE_PKGS[*]}" TARGET_PKGS "${TARGET_PKGS[*]}" \
     THIRD_PARTY "${third%, }" \
