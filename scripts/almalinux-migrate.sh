@@ -1468,7 +1468,10 @@ find_vendor_packages() {
   while IFS=$'\t' read -r name id action counterpart what; do
     [[ -n "${name}" ]] || continue
     VENDOR_FOUND+=("${name} ${action}")
-    [[ -n "${done_by[${id}]+set}" ]] || ids+=("${id}")
+    if [[ -z "${done_by[${id}]+set}" ]]; then
+      ids+=("${id}")
+      done_by["${id}"]="" kept["${id}"]="" whats["${id}"]=""
+    fi
     case "${action}" in
       swap | remove)
         SOURCE_PKGS+=("${name}")
@@ -1481,7 +1484,6 @@ find_vendor_packages() {
         ;;
       *)
         kept["${id}"]+="${kept[${id}]:+, }${name}"
-        done_by["${id}"]+=""
         ;;
     esac
     [[ "${whats[${id}]:-}" == *"${what}"* ]] || whats["${id}"]+="${whats[${id}]:+; }${what}"
