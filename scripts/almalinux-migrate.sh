@@ -91,6 +91,15 @@ readonly FINDINGS=(
   "mirror-release-outdated|warning|The mirror's AlmaLinux release is not the newest|Use an up-to-date mirror, or check that the mirror is being synced."
   "mirror-provides-unreadable|warning|The mirror's BaseOS metadata could not be read|Nothing to do: dnf's resolution after the download decides; check the mirror if it persists."
   "dependent-packages|blocker|Installed packages depend on the source's release packages|Remove those packages first, or accept their removal with --allow-remove PKG (once per package)."
+  "transaction-file-conflict|blocker|Packages of the migration transaction would own the same file|Remove the installed package named in the detail (or replace it with the AlmaLinux build that carries the file), then run the script again."
+  "transaction-dependency-problem|blocker|The migration transaction does not resolve|Read dnf's problem in the detail: remove or replace the package it names (or add the repository that provides what it needs), then run the script again."
+  "transaction-disk-space|blocker|Not enough disk space for the migration transaction|Free space on the file system rpm names in the detail, then run the script again."
+  "vendor-fips-provider|warning|A FIPS provider package of the source system is replaced|Nothing to do: AlmaLinux's openssl-libs carries the FIPS provider; check fips-mode-setup --check after the migration if the system runs in FIPS mode."
+  "vendor-support-tools|warning|Support tools of the source vendor are removed|Nothing to do; they only work with the source vendor's subscription or support service."
+  "vendor-cloud-client|warning|The source vendor's cloud update client is removed|Nothing to do: the AlmaLinux repositories replace the cloud provider's update service for the source system."
+  "vendor-kernel|warning|A kernel AlmaLinux does not build stays installed|Reboot into AlmaLinux's kernel, then remove the kernels named (dnf remove); with Secure Boot they will no longer boot."
+  "vendor-repositories|warning|Repository packages of the source vendor are removed or replaced|Nothing to do; for EPEL on AlmaLinux install epel-release if it was not installed in their place."
+  "vendor-branding|info|Branding packages are replaced by AlmaLinux's|Nothing to do."
   "removal-accepted|warning|Packages removed as accepted with --allow-remove|Nothing to do; install their AlmaLinux counterparts afterwards if you need them."
   "insecure-http|warning|The mirror is plain http|Use an https:// or file:/// mirror."
   "mirror-credentials-not-kept|warning|The mirror's credentials are used for the migration only|Add username= and password= to the AlmaLinux repository files (mode 0600) if the system keeps using this mirror."
@@ -135,15 +144,40 @@ readonly SOURCE_RELEASE_PKGS=(
   oraclelinux-release-el10
   redhat-release redhat-release-eula
 )
-# Branding packages: each is replaced by the almalinux-* package of the same
-# suffix when the AlmaLinux repositories have it.
-readonly SOURCE_BRANDING_PKGS=(
-  centos-logos centos-logos-httpd centos-logos-ipa centos-backgrounds
-  centos-indexhtml rocky-logos rocky-logos-httpd rocky-logos-ipa
-  rocky-backgrounds rocky-indexhtml oracle-logos oracle-logos-httpd
-  oracle-logos-ipa oracle-backgrounds oracle-indexhtml redhat-logos
-  redhat-logos-httpd redhat-logos-ipa redhat-backgrounds redhat-indexhtml
+# Vendor packages with no AlmaLinux counterpart of the same name, or with a
+# known conflict: "names|finding id|action|counterpart|what they are". Names
+# are package names or globs. Actions, all in the one swap transaction:
+#   swap    removed, and the counterpart installed (almalinux-* stands for
+#           almalinux-<the name after its first dash>; an installed
+#           counterpart is replaced by distro-sync instead);
+#   remove  removed;
+#   keep    left installed, with a warning.
+# Sources: almalinux-deploy's removal lists (github.com/AlmaLinux/almalinux-deploy,
+# e.g. pull requests 219, 232 and 247 for the FIPS providers).
+readonly VENDOR_PKGS=(
+  "openssl-fips-provider openssl-fips-provider-so|vendor-fips-provider|swap|openssl-libs|RHEL and Oracle Linux 9.4+ ship the FIPS provider apart from openssl-libs; AlmaLinux's openssl-libs carries its own, so both would own /usr/lib64/ossl-modules/fips.so"
+  "fips-provider-next|vendor-fips-provider|swap|openssl-libs|CentOS Stream 9's newer FIPS provider, which owns /usr/lib64/ossl-modules/fips.so like AlmaLinux's openssl-libs"
+  "insights-client rhc rhc-worker-playbook|vendor-support-tools|remove||Red Hat Insights and the Red Hat connector: they report to Red Hat's services only"
+  "libreport-rhel libreport-rhel-* libreport-plugin-rhtsupport|vendor-support-tools|remove||libreport's Red Hat support case and Bugzilla plugins"
+  "rh-amazon-rhui-client* rhui-azure-rhel* google-rhui-client-rhel*|vendor-cloud-client|remove||RHEL's cloud repository configuration (the RHUI clients of AWS, Azure and Google Cloud, used there instead of subscription-manager)"
+  "kernel-uek kernel-uek-*|vendor-kernel|keep||Oracle's Unbreakable Enterprise Kernel: no AlmaLinux build; it stays bootable (not under Secure Boot) until removed"
+  "oraclelinux-developer-release-el*|vendor-repositories|remove||Oracle Linux's developer repositories (Oracle's servers only; the UEK repositories come with oraclelinux-release-el*, removed with it)"
+  "oracle-epel-release-el*|vendor-repositories|swap|epel-release|Oracle's EPEL mirror repositories; AlmaLinux's extras repository has epel-release"
+  "epel-next-release|vendor-repositories|remove||EPEL Next: EPEL packages built for CentOS Stream, newer than AlmaLinux's libraries"
+  "centos-logos centos-logos-httpd centos-logos-ipa centos-backgrounds centos-indexhtml|vendor-branding|swap|almalinux-*|CentOS branding"
+  "rocky-logos rocky-logos-httpd rocky-logos-ipa rocky-backgrounds rocky-indexhtml|vendor-branding|swap|almalinux-*|Rocky Linux branding"
+  "oracle-logos oracle-logos-httpd oracle-logos-ipa oracle-backgrounds oracle-indexhtml|vendor-branding|swap|almalinux-*|Oracle Linux branding"
+  "redhat-logos redhat-logos-httpd redhat-logos-ipa redhat-backgrounds redhat-indexhtml|vendor-branding|swap|almalinux-*|RHEL branding"
 )
+# Branding packages (the vendor-branding rows): each is replaced by the
+# almalinux-* package of the same suffix when the AlmaLinux repositories have it.
+_branding=()
+for _entry in "${VENDOR_PKGS[@]}"; do
+  IFS='|' read -r _names _id _ <<<"${_entry}"
+  [[ "${_id}" == "vendor-branding" ]] && read -r -a _more <<<"${_names}" && _branding+=("${_more[@]}")
+done
+readonly SOURCE_BRANDING_PKGS=("${_branding[@]}")
+unset _entry _names _id _more _branding
 readonly TARGET_RELEASE_PKGS=(almalinux-release almalinux-repos almalinux-gpg-keys)
 # The kernels AlmaLinux builds (distro-sync replaces them); a system with
 # none of them gets AlmaLinux's "kernel" in the swap transaction.
@@ -207,7 +241,7 @@ readonly MAX_KEY_BYTES=262144
 # Bound for the repository metadata the preflight reads (repomd.xml, primary).
 readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
 
-readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures backup)
+readonly PRE_STEPS=(fetch-key verify-key prepare-repos download verify-signatures test-transaction backup)
 # Module streams are remapped first: the swap's transaction already syncs.
 # A resume at a step after swap-release first checks that the swap happened.
 readonly POST_STEPS=(remap-modules swap-release configure-repos distro-sync kernel bootloader finish)
@@ -257,6 +291,12 @@ declare -a TARGET_PKGS=()
 declare -a MIRROR_PROVIDES=()  # what AlmaLinux's release-side packages provide (BaseOS)
 declare -a DEPENDENTS=()       # packages the swap would remove beyond the release set
 declare -a DOWNGRADES=()       # packages the transaction would downgrade
+declare -a TXN_INSTALL=()      # what dnf's resolution of the swap transaction installs,
+declare -a TXN_UPGRADE=()      # ... upgrades,
+declare -a TXN_REINSTALL=()    # ... reinstalls (same version, AlmaLinux's build)
+declare -a TXN_REMOVE=()       # ... and removes
+declare -a LEFT_UNMIGRATED=()  # installed packages the transaction leaves with their vendor
+declare -a VENDOR_FOUND=()     # installed packages of the VENDOR_PKGS table: "name action"
 declare -a NOT_MIGRATED=()     # packages left with another vendor after the migration
 declare -a EXCLUDES=()         # the host's exclude patterns: "FILE<tab>PATTERN"
 declare -a LOCKED_NAMES=()     # version-locked packages (dnf versionlock)
@@ -440,6 +480,7 @@ report_json() {
   printf '    "remove": %s,\n' "$(json_array "${removals[@]}")"
   printf '    "accepted_removals": %s,\n' "$(json_array "${ALLOW_REMOVE[@]}")"
   printf '    "downgrade": %s,\n' "$(json_array "${DOWNGRADES[@]}")"
+  printf '    "left_unmigrated": %s,\n' "$(json_array "${LEFT_UNMIGRATED[@]}")"
   printf '    "not_migrated": %s\n' "$(json_array "${NOT_MIGRATED[@]}")"
   printf '  }\n}\n'
 }
@@ -1056,11 +1097,24 @@ without_installonly() {
 #         off too. Logs and history go to the work directory.
 #   post  change the system, from the verified cache only (--cacheonly: no
 #         download; a missing package fails the command), gpgcheck on.
+#   check --check: resolve only, everything dnf writes in CHECK_TMP (removed
+#         on exit); no package signature check (nothing is downloaded).
 # Version-locked packages kept at their builds (KEEP_LOCKED) are excluded:
 # --noplugins leaves the versionlock plugin out, so that is done here.
 dnf_opts() {
   local mode="$1"
   local name
+  if [[ "${mode}" == "check" ]]; then
+    printf '%s\n' --assumeno --noplugins "--config=$(check_dnf_dir)/dnf.conf" \
+      "--releasever=${MAJOR}" "--setopt=reposdir=$(check_dnf_dir)/repos.d" \
+      "--setopt=cachedir=$(check_dnf_dir)/cache" "--setopt=logdir=$(check_dnf_dir)/log" \
+      "--setopt=persistdir=$(check_dnf_dir)/persist" --setopt=clean_requirements_on_remove=False \
+      --setopt=gpgcheck=False '--setopt=*.gpgcheck=False' --setopt=localpkg_gpgcheck=False
+    for name in "${KEEP_LOCKED[@]}"; do
+      printf '%s\n' "--exclude=${name}"
+    done
+    return 0
+  fi
   printf '%s\n' -y --noplugins "--config=${DNF_CONF}" "--releasever=${MAJOR}" \
     "--setopt=reposdir=${REPOS_DIR}" "--setopt=cachedir=${CACHE_DIR}" \
     --setopt=keepcache=True --setopt=clean_requirements_on_remove=False
@@ -1080,15 +1134,15 @@ dnf_opts() {
   esac
 }
 
-# Runs dnf with the trust settings of $1 (pre or post, see dnf_opts). In a
-# container, the transactions (post) run with RPM_HOME_DIR as HOME, whose
-# .rpmmacros keeps rpm off /proc and /sys.
+# Runs dnf with the trust settings of $1 (pre, post or check, see dnf_opts).
+# In a container, the transactions (post) run with RPM_HOME_DIR as HOME,
+# whose .rpmmacros keeps rpm off /proc and /sys.
 dnf_run() {
   local mode="$1"
   local -a opts env=()
   shift
-  [[ "${mode}" == "pre" || "${mode}" == "post" ]] ||
-    die "internal error: dnf_run needs pre or post, got '${mode}'"
+  [[ "${mode}" == "pre" || "${mode}" == "post" || "${mode}" == "check" ]] ||
+    die "internal error: dnf_run needs pre, post or check, got '${mode}'"
   mapfile -t opts < <(dnf_opts "${mode}")
   if [[ "${mode}" == "post" && -n "${CONTAINER}" ]]; then
     write_container_rpm_macros
@@ -1114,10 +1168,16 @@ write_container_rpm_macros() {
   mv -f -- "${RPM_HOME_DIR}/.rpmmacros.tmp" "${RPM_HOME_DIR}/.rpmmacros"
 }
 
-# Writes the migration's dnf.conf: gpgcheck and TLS verification on, EL's
+# Where --check lets dnf resolve the swap transaction (inside CHECK_TMP).
+check_dnf_dir() {
+  printf '%s/dnf' "${CHECK_TMP}"
+}
+
+# Writes the migration's dnf.conf ($1, default DNF_CONF): gpgcheck and TLS verification on, EL's
 # shipped resolution settings, and the host's proxy settings ([main] of
 # /etc/dnf/dnf.conf) carried over; nothing else of the host's.
 write_dnf_conf() {
+  local conf="${1:-${DNF_CONF}}"
   (
     umask 077
     {
@@ -1127,9 +1187,9 @@ write_dnf_conf() {
              main && /^[ \t]*proxy(_username|_password|_auth_method)?[ \t]*=/ {
                sub(/^[ \t]+/, ""); print }' "${HOST_DNF_CONF}"
       fi
-    } >"${DNF_CONF}.tmp"
+    } >"${conf}.tmp"
   )
-  mv -f -- "${DNF_CONF}.tmp" "${DNF_CONF}"
+  mv -f -- "${conf}.tmp" "${conf}"
 }
 
 # The package files in the cache, one "inode size mtime path" line each.
@@ -1528,21 +1588,80 @@ is_migrated() {
   [[ -z "$(installed_names "${SOURCE_RELEASE_PKGS[@]}")" ]]
 }
 
-# Release-side packages to remove and AlmaLinux packages wanted in exchange.
+# Release-side packages to remove and AlmaLinux packages wanted in exchange,
+# with the installed packages of the VENDOR_PKGS table (find_vendor_packages).
+# Changes SOURCE_PKGS, TARGET_PKGS, VENDOR_FOUND, FINDING_IDS, WARNINGS.
 find_release_packages() {
-  local pkg
-  mapfile -t SOURCE_PKGS < <(installed_names "${SOURCE_RELEASE_PKGS[@]}" \
-    "${SOURCE_BRANDING_PKGS[@]}")
+  mapfile -t SOURCE_PKGS < <(installed_names "${SOURCE_RELEASE_PKGS[@]}")
   TARGET_PKGS=(almalinux-release)
   if ((MAJOR >= 9)); then
     TARGET_PKGS+=(almalinux-repos almalinux-gpg-keys)
   fi
-  for pkg in "${SOURCE_PKGS[@]}"; do
-    case "${pkg}" in
-      *-logos | *-logos-* | *-backgrounds | *-indexhtml)
-        TARGET_PKGS+=("almalinux-${pkg#*-}")
+  find_vendor_packages
+}
+
+# Prints "name<TAB>finding id<TAB>action<TAB>counterpart<TAB>what" for each
+# installed package (names on stdin) a VENDOR_PKGS row names.
+vendor_matches() {
+  local name entry names id action counterpart what pattern
+  local -a patterns
+  while read -r name; do
+    [[ -n "${name}" ]] || continue
+    for entry in "${VENDOR_PKGS[@]}"; do
+      IFS='|' read -r names id action counterpart what <<<"${entry}"
+      read -r -a patterns <<<"${names}"
+      for pattern in "${patterns[@]}"; do
+        # shellcheck disable=SC2053  # the table's names are globs
+        if [[ "${name}" == ${pattern} ]]; then
+          [[ "${counterpart}" == "almalinux-*" ]] && counterpart="almalinux-${name#*-}"
+          printf '%s\t%s\t%s\t%s\t%s\n' "${name}" "${id}" "${action}" "${counterpart}" "${what}"
+          break 2
+        fi
+      done
+    done
+  done
+}
+
+# The installed packages of the VENDOR_PKGS table, handled as it says: swap
+# and remove add them to SOURCE_PKGS (the swap transaction removes them),
+# swap adds the counterpart to TARGET_PKGS unless it is installed (then
+# distro-sync replaces it), keep leaves them. One finding per finding id.
+# Changes SOURCE_PKGS, TARGET_PKGS, VENDOR_FOUND, FINDING_IDS, WARNINGS.
+find_vendor_packages() {
+  local name id action counterpart what detail
+  local -a ids=()
+  local -A done_by=() kept=() whats=()
+  VENDOR_FOUND=()
+  while IFS=$'\t' read -r name id action counterpart what; do
+    [[ -n "${name}" ]] || continue
+    VENDOR_FOUND+=("${name} ${action}")
+    if [[ -z "${done_by[${id}]+set}" ]]; then
+      ids+=("${id}")
+      done_by["${id}"]="" kept["${id}"]="" whats["${id}"]=""
+    fi
+    case "${action}" in
+      swap | remove)
+        SOURCE_PKGS+=("${name}")
+        if [[ "${action}" == "swap" && " ${TARGET_PKGS[*]} " != *" ${counterpart} "* ]] &&
+          ! rpm -q "${counterpart}" >/dev/null 2>&1; then
+          TARGET_PKGS+=("${counterpart}")
+        fi
+        detail="${name} (${action}${counterpart:+ with ${counterpart}})"
+        done_by["${id}"]+="${done_by[${id}]:+, }${detail}"
+        ;;
+      *)
+        kept["${id}"]+="${kept[${id}]:+, }${name}"
         ;;
     esac
+    [[ "${whats[${id}]:-}" == *"${what}"* ]] || whats["${id}"]+="${whats[${id}]:+; }${what}"
+  done < <(rpm -qa --qf '%{NAME}\n' 2>/dev/null | sort -u | vendor_matches)
+  for id in "${ids[@]}"; do
+    detail=""
+    [[ -n "${done_by[${id}]}" ]] && detail="replaced or removed in the swap transaction: ${done_by[${id}]}"
+    if [[ -n "${kept[${id}]:-}" ]]; then
+      detail+="${detail:+; }kept installed: ${kept[${id}]}"
+    fi
+    finding "${id}" "${detail} (${whats[${id}]})"
   done
 }
 
@@ -2179,12 +2298,17 @@ check_mirror_release() {
 # those packages, less what AlmaLinux's release packages provide (from the
 # mirror's metadata). The swap would remove them; before the point of no
 # return step_download checks the same with dnf's resolution of the exact
-# transaction. Adds to BLOCKERS and WARNINGS; sets DEPENDENTS.
+# transaction. Only the release-side and branding packages are tested here:
+# what the vendor packages' removal (VENDOR_PKGS) takes along, dnf's
+# resolution shows (an installed counterpart is replaced, not removed).
+# Adds to BLOCKERS and WARNINGS; sets DEPENDENTS.
 check_dependents() {
   local cap pkg
+  local -a release_side
   local -A seen=()
   DEPENDENTS=()
-  ((${#SOURCE_PKGS[@]} > 0)) || return 0
+  mapfile -t release_side < <(installed_names "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}")
+  ((${#release_side[@]} > 0)) || return 0
   if ((${#MIRROR_PROVIDES[@]} == 0)); then
     finding mirror-provides-unreadable "what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download"
     return 0
@@ -2194,7 +2318,7 @@ check_dependents() {
     [[ " ${MIRROR_PROVIDES[*]} " == *" ${cap} "* ]] && continue
     seen["${pkg}"]=1
     DEPENDENTS+=("${pkg}")
-  done < <(LC_ALL=C rpm -e --test -- "${SOURCE_PKGS[@]}" 2>&1 |
+  done < <(LC_ALL=C rpm -e --test -- "${release_side[@]}" 2>&1 |
     awk '/ is needed by \(installed\) / { print $1, $NF }' |
     while read -r cap pkg; do
       printf '%s %s\n' "${cap}" "$(rpm -q --qf '%{NAME}\n' -- "${pkg}" 2>/dev/null | head -n1)"
@@ -2316,6 +2440,13 @@ print_report() {
     "$(printf '%s\n' "${SOURCE_REPO_FILES[@]##*/}" | paste -sd' ' -)"
   printf '  - distro-sync: every installed package the AlmaLinux repositories have is\n'
   printf '    replaced by its AlmaLinux build (upgrade, downgrade or reinstall)\n'
+  if ((${#TXN_INSTALL[@]} + ${#TXN_UPGRADE[@]} + ${#TXN_REINSTALL[@]} + ${#TXN_REMOVE[@]} > 0)); then
+    printf '  - the transaction as dnf resolves it from the mirror'"'"'s metadata: install %d, upgrade %d, reinstall %d, downgrade %d, remove %d\n' \
+      "${#TXN_INSTALL[@]}" "${#TXN_UPGRADE[@]}" "${#TXN_REINSTALL[@]}" "${#DOWNGRADES[@]}" "${#TXN_REMOVE[@]}"
+    printf '  - %s\n' "$(downgrade_note)"
+    printf '  - left with their vendor (no AlmaLinux build of that name) (%d): %s\n' \
+      "${#LEFT_UNMIGRATED[@]}" "${LEFT_UNMIGRATED[*]:-none}"
+  fi
   ((MAJOR == 8)) && printf '  - module streams remapped where AlmaLinux names them differently\n'
   if [[ -n "${CONTAINER}" ]]; then
     printf '  - kernel, bootloader and EFI steps skipped: a container (%s)\n' "${CONTAINER}"
@@ -2472,19 +2603,23 @@ repo_credentials() {
     "$(url_decode "${MIRROR_AUTH#*:}")"
 }
 
-# One repository section; $3 is 1 when the mirror signs its repomd.xml.
+# One repository section; $3 is 1 when the mirror signs its repomd.xml; $4
+# the key file (default key_file), $5 the location line (default
+# repo_location).
 write_repo() {
   local id="$1"
   local dir="$2"
   local signed="${3:-0}"
+  local key="${4:-$(key_file)}"
+  local location="${5:-$(repo_location "${id}" "${dir}")}"
   cat <<EOF
 [${id}]
 name=AlmaLinux ${MAJOR} - ${dir} (almalinux-migrate)
-$(repo_location "${id}" "${dir}")
+${location}
 enabled=1
 gpgcheck=1
 repo_gpgcheck=${signed}
-gpgkey=file://$(key_file)
+gpgkey=file://${key}
 $(repo_credentials)
 metadata_expire=-1
 skip_if_unavailable=False
@@ -2520,12 +2655,22 @@ mirrorlist_file() {
 # whose repomd.xml is signed (repomd.xml.asc) gets repo_gpgcheck: dnf then
 # refuses its metadata unless the verified key signed it.
 step_prepare_repos() {
-  local entry id dir signed checked=""
-  local -a repos=(baseos:BaseOS appstream:AppStream)
+  local checked
   rm -rf -- "${REPOS_DIR}"
   mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
   install -m 0600 /dev/null "${REPOS_DIR}/almalinux-migrate.repo"
   write_dnf_conf
+  checked="$(write_repos "${REPOS_DIR}/almalinux-migrate.repo" "$(key_file)" mirrorlist)"
+  log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}; signed metadata (repomd.xml.asc, checked):${checked:- none}"
+}
+
+# Appends the mirror's repositories to the repo file $1, with the key file
+# $2; $3 "mirrorlist" (file:// trees are read through a mirrorlist, see
+# repo_location) or "baseurl". Prints the ids whose repomd.xml is signed.
+write_repos() {
+  local file="$1" key="$2" how="$3"
+  local entry id dir signed checked="" location
+  local -a repos=(baseos:BaseOS appstream:AppStream)
   if ((MAJOR == 8)); then repos+=(powertools:PowerTools); else repos+=(crb:CRB); fi
   repos+=(extras:extras)
   for entry in "${repos[@]}"; do
@@ -2540,12 +2685,15 @@ step_prepare_repos() {
       signed=1
       checked+=" ${id}"
     fi
-    if [[ "${MIRROR}" == file://* ]]; then
+    location=""
+    if [[ "${how}" == "baseurl" ]]; then
+      location="baseurl=$(repo_url "${dir}")"
+    elif [[ "${MIRROR}" == file://* ]]; then
       printf '%s\n' "$(repo_url "${dir}")" >"$(mirrorlist_file "${id}" "${dir}")"
     fi
-    write_repo "${id}" "${dir}" "${signed}" >>"${REPOS_DIR}/almalinux-migrate.repo"
+    write_repo "${id}" "${dir}" "${signed}" "${key}" "${location}" >>"${file}"
   done
-  log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}; signed metadata (repomd.xml.asc, checked):${checked:- none}"
+  printf '%s' "${checked}"
 }
 
 # Resolves and downloads (into the cache, nothing installed) every
@@ -2599,53 +2747,116 @@ step_download() {
   dnf_run pre --downloadonly distro-sync ||
     die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
   check_download_excludes
-  check_swap_removals
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
 }
 
-# What the swap transaction would remove beyond the release-side packages it
-# replaces, one name a line. dnf resolves the same shell script the swap
-# runs (swap_with_dnf: remove the source's release-side packages, install
-# AlmaLinux's, distro-sync), with --assumeno: it stops at the question, after
-# printing the transaction table. No guess of ours about dependencies: the
-# solver decides here as it will in the swap. The names are read from the
-# table's "Removing..." sections (the first word of a line that starts with
-# one space; a long name wraps onto a line of its own, the rest follows
-# further indented). When the whole transaction does not resolve, the swap
-# falls back to the release packages alone: that one is resolved instead.
-# dnf is called as "dnf sh" (its short name for "shell"): only the swap
-# transaction itself runs "dnf shell", so the log (and a fault injected into
-# it) tells the two apart.
-swap_removals() {
-  local script="${WORK_DIR}/swap-test.dnf"
-  local out also
-  for also in distro-sync ""; do
-    {
-      ((${#SOURCE_PKGS[@]} > 0)) && printf 'remove %s\n' "${SOURCE_PKGS[*]}"
-      printf 'install %s\n' "${TARGET_PKGS[*]}"
-      [[ -n "${also}" ]] && printf '%s\n' "${also}"
-      printf 'run\n'
-    } >"${script}"
-    out="$(LC_ALL=C dnf_run pre --assumeno sh "${script}" 2>&1)" || true
-    [[ "${out}" == *"Transaction Summary"* ]] && break
-    log "dnf could not resolve the swap transaction${also:+ with ${also}}: $(printf '%s\n' "${out}" | grep -m1 -i 'error\|problem' || true)"
-  done
-  rm -f -- "${script}"
-  printf '%s\n' "${out}" |
-    awk '/^[A-Z][^:]*:[ \t]*$/ { removing = ($0 ~ /^Removing/); next }
-      /^[ \t]*$/ { removing = 0; next }
-      removing && /^ [^ ]/ { print $1 }' |
-    grep -vxF -f <(printf '%s\n' "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}" gpg-pubkey) |
-    sort -u || true
+# The dnf shell script of the swap transaction (swap_with_dnf runs the same
+# one): remove the source's release-side and vendor packages, install
+# AlmaLinux's, distro-sync everything else.
+swap_script() {
+  local -a old
+  mapfile -t old < <(installed_names "${SOURCE_PKGS[@]}")
+  ((${#old[@]} > 0)) && printf 'remove %s\n' "${old[*]}"
+  printf 'install %s\n' "${TARGET_PKGS[*]}"
+  printf '%s\n' distro-sync run
 }
 
-# Before the point of no return: a package the swap would remove that is not
-# accepted with --allow-remove stops the run (nothing changed); accepted ones
-# are logged and kept in the state for the final report. Changes STATE.
+# Reads dnf's transaction table (stdin) and prints "kind name" lines, kind
+# one of install upgrade reinstall downgrade remove. A package line starts
+# with one space and its name; a long name wraps onto a line of its own,
+# the rest follows further indented ("replacing" lines too).
+transaction_table() {
+  awk '/^[A-Z][^:]*:[ \t]*$/ {
+        kind = ""
+        if ($0 ~ /^Installing/) kind = "install"
+        else if ($0 ~ /^Upgrading/) kind = "upgrade"
+        else if ($0 ~ /^Reinstalling/) kind = "reinstall"
+        else if ($0 ~ /^Downgrading/) kind = "downgrade"
+        else if ($0 ~ /^Removing/) kind = "remove"
+        next }
+      /^[ \t]*$/ || /^Transaction Summary/ { kind = ""; next }
+      kind != "" && /^ [^ ]/ { print kind, $1 }'
+}
+
+# Reads dnf's output of the swap transaction (stdin) and prints what keeps
+# it from running, "finding id<TAB>detail" lines: rpm's test transaction
+# (file conflicts, disk space), rpm's dependency check, or a resolution
+# that failed.
+transaction_problems() {
+  awk -v OFS='\t' '
+    /conflicts with file from package|conflicts between attempted installs of/ {
+      sub(/^[ \t]+/, ""); print "transaction-file-conflict", $0; found = 1; next }
+    /needs [0-9.]+ ?[KMG]?B? more space|more space needed on|needs [0-9]+ more inodes|more file nodes needed/ {
+      sub(/^[ \t]+/, ""); print "transaction-disk-space", $0; found = 1; next }
+    /^Transaction Summary/ { summary = 1 }
+    /Transaction (check|test) error:/ { rpm = 1; next }
+    rpm && /^[ \t]+[^ \t]/ { line = $0; sub(/^[ \t]+/, "", line); rpmerr = rpmerr (rpmerr == "" ? "" : "; ") line; next }
+    rpm { rpm = 0 }
+    /^Error:|^Problem|^ *- |nothing provides|is needed by|but none of the providers/ {
+      if ($0 ~ /^Error: Operation aborted/) next
+      line = $0; sub(/^[ \t]+/, "", line); problems = problems (problems == "" ? "" : "; ") line }
+    END {
+      if (found) exit
+      if (!summary) print "transaction-dependency-problem", (problems != "" ? problems : "dnf could not resolve the transaction (no transaction table)")
+      else if (rpmerr != "") print "transaction-dependency-problem", rpmerr }'
+}
+
+# Fills TXN_INSTALL, TXN_UPGRADE, TXN_REINSTALL, DOWNGRADES, TXN_REMOVE and
+# LEFT_UNMIGRATED from dnf's transaction table (the text in $1), and prints
+# the names the swap would remove beyond the release-side and vendor
+# packages it replaces, one a line.
+# Changes TXN_INSTALL, TXN_UPGRADE, TXN_REINSTALL, DOWNGRADES, TXN_REMOVE,
+# LEFT_UNMIGRATED.
+read_transaction() {
+  local out="$1" kind name vendor
+  local -A touched=()
+  TXN_INSTALL=() TXN_UPGRADE=() TXN_REINSTALL=() DOWNGRADES=() TXN_REMOVE=() LEFT_UNMIGRATED=()
+  while read -r kind name; do
+    [[ -n "${name}" ]] || continue
+    touched["${name}"]=1
+    case "${kind}" in
+      install) TXN_INSTALL+=("${name}") ;;
+      upgrade) TXN_UPGRADE+=("${name}") ;;
+      reinstall) TXN_REINSTALL+=("${name}") ;;
+      downgrade) DOWNGRADES+=("${name}") ;;
+      remove) TXN_REMOVE+=("${name}") ;;
+      *) ;;
+    esac
+  done < <(printf '%s\n' "${out}" | transaction_table | sort -u)
+  while read -r name vendor; do
+    [[ -n "${name}" && "${name}" != "gpg-pubkey" && -z "${touched[${name}]:-}" ]] || continue
+    [[ "${vendor}" == "AlmaLinux" ]] || LEFT_UNMIGRATED+=("${name}")
+  done < <(rpm -qa --qf '%{NAME} %{VENDOR}\n' 2>/dev/null | sort -u)
+}
+
+# The names of TXN_REMOVE the swap does not remove by design, one a line.
+extra_removals() {
+  ((${#TXN_REMOVE[@]} > 0)) || return 0
+  printf '%s\n' "${TXN_REMOVE[@]}" |
+    grep -vxF -f <(printf '%s\n' "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}" \
+      "${SOURCE_PKGS[@]}" gpg-pubkey) | sort -u || true
+}
+
+# Records the problems transaction_problems finds in dnf's output $1 as
+# findings; succeeds when it found one. Changes FINDING_IDS, BLOCKERS.
+transaction_findings() {
+  local out="$1" id detail status=1
+  while IFS=$'\t' read -r id detail; do
+    [[ -n "${id}" ]] || continue
+    finding "${id}" "${detail}"
+    status=0
+  done < <(printf '%s\n' "${out}" | transaction_problems)
+  return "${status}"
+}
+
+# A package the swap would remove that is not accepted with --allow-remove,
+# and every problem of the test transaction, stop the run (nothing changed;
+# accepted removals are logged and kept in the state for the final report).
+# Changes STATE, BLOCKERS, WARNINGS, PHASE.
 check_swap_removals() {
   local -a removals
-  mapfile -t removals < <(swap_removals)
+  mapfile -t removals < <(extra_removals)
   drop_findings dependent-packages removal-accepted
   report_removals "${removals[@]}"
   if ((${#BLOCKERS[@]} > 0)); then
@@ -2657,6 +2868,39 @@ check_swap_removals() {
     warn "accepted with --allow-remove: the release swap removes ${removals[*]}"
   fi
   state_save REMOVALS "${removals[*]}"
+}
+
+# Before the backup and the point of no return: the swap transaction itself
+# (swap_script), resolved by dnf from the verified cache (--cacheonly) and
+# handed to rpm as a test transaction (tsflags=test: rpm checks
+# dependencies, file conflicts and disk space, runs no scriptlet, changes
+# nothing). rpm -U --test over the package files cannot do this: it cannot
+# erase and install in one transaction, so every file a release package
+# hands over reads as a conflict. "dnf shell" exits 0 after a failed
+# transaction: its output decides. A problem is a blocker (exit 4, nothing
+# changed). Changes DOWNGRADES and the TXN_* lists (read_transaction),
+# STATE, BLOCKERS, WARNINGS, PHASE.
+step_test_transaction() {
+  local script="${WORK_DIR}/swap-test.dnf" out
+  swap_script >"${script}"
+  # "dnf sh", not "dnf shell": only the swap itself runs "dnf shell", so the
+  # log (and a fault injected into it) tells the two apart.
+  out="$(LC_ALL=C dnf_run pre --cacheonly --setopt=tsflags=test sh "${script}" 2>&1)" || true
+  rm -f -- "${script}"
+  printf '%s\n' "${out}" >&2
+  read_transaction "${out}"
+  drop_findings transaction-file-conflict transaction-dependency-problem transaction-disk-space
+  if transaction_findings "${out}"; then
+    PHASE="start"
+    discard_work
+    bail "${EXIT_BLOCKED}" "rpm's test of the swap transaction failed: ${BLOCKERS[0]}. Nothing changed."
+  fi
+  if [[ "${out}" != *"Transaction test succeeded"* ]]; then
+    die "dnf did not run rpm's test of the swap transaction:
+$(printf '%s\n' "${out}" | tail -n 5)" "Read the dnf messages in the log."
+  fi
+  check_swap_removals
+  log "test transaction passed (rpm: dependencies, file conflicts, disk space): install ${#TXN_INSTALL[@]}, upgrade ${#TXN_UPGRADE[@]}, reinstall ${#TXN_REINSTALL[@]}, downgrade ${#DOWNGRADES[@]}, remove ${#TXN_REMOVE[@]}; left with their vendor: ${#LEFT_UNMIGRATED[@]}"
 }
 
 step_verify_signatures() {
@@ -2710,8 +2954,18 @@ restore_backup() {
   printf '%s: restored the saved files from %s\n' "${SCRIPT_NAME}" "${BACKUP_DIR}" >&2
 }
 
+# How many packages the swap transaction downgrades (DOWNGRADES), and why
+# on CentOS Stream.
+downgrade_note() {
+  printf 'downgrade: %d package(s)%s' "${#DOWNGRADES[@]}" "${DOWNGRADES[*]:+ (${DOWNGRADES[*]})}"
+  if [[ "${OS_NAME}" == *Stream* ]] && ((${#DOWNGRADES[@]} > 0)); then
+    printf ': CentOS Stream runs ahead of the RHEL minor release AlmaLinux follows, so these get AlmaLinux'"'"'s older builds'
+  fi
+}
+
 confirm() {
   local answer=""
+  log "$(downgrade_note)"
   ((ASSUME_YES == 1)) && return 0
   printf '\nAbout to migrate %s %s to AlmaLinux %s:\n' "${OS_NAME}" "${OS_VERSION}" "${MAJOR}"
   printf '  remove:  %s\n' "${SOURCE_PKGS[*]}"
@@ -2721,6 +2975,7 @@ confirm() {
   fi
   printf '  then distro-sync %s verified package(s) from %s\n' \
     "$(find "${CACHE_DIR}" -name '*.rpm' | wc -l)" "${MIRROR}"
+  printf '  %s\n' "$(downgrade_note)"
   printf 'Continue? [y/N] '
   read -r answer || answer=""
   if [[ "${answer}" != [yY]* ]]; then
@@ -3169,8 +3424,46 @@ ignore_hangup() {
   trap '' HUP
 }
 
+# --check: dnf resolves the whole swap transaction (swap_script) from the
+# mirror's metadata, in a directory inside CHECK_TMP that cleanup removes
+# (repositories, dnf.conf, metadata cache, logs, history: nothing outside
+# it). What it would install, remove and downgrade goes to the report; a
+# removal beyond the swap's own replaces the preflight's guess
+# (check_dependents); a transaction that does not resolve is a blocker.
+# Skipped when the mirror or its key failed (their findings say so) or
+# without root (dnf would refuse). Changes the TXN_* lists, DOWNGRADES,
+# LEFT_UNMIGRATED, DEPENDENTS, BLOCKERS, WARNINGS.
+check_transaction() {
+  local dir out id
+  local -a removals
+  [[ -n "${CHECK_TMP}" && -s "${CHECK_TMP}/key" ]] && ((EUID == 0)) || return 0
+  for id in key-untrusted mirror-unreachable mirror-no-baseos mirror-no-appstream; do
+    [[ " ${FINDING_IDS[*]} " != *" ${id} "* ]] || return 0
+  done
+  command -v dnf >/dev/null || return 0
+  dir="$(check_dnf_dir)"
+  mkdir -m 0700 -- "${dir}" "${dir}/repos.d"
+  gpg_tmp "${CHECK_TMP}/gnupg" --export-options export-minimal,export-clean --armor \
+    --export >"${dir}/key.asc" 2>/dev/null || return 0
+  write_dnf_conf "${dir}/dnf.conf"
+  install -m 0600 /dev/null "${dir}/repos.d/almalinux-migrate.repo"
+  write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null
+  swap_script >"${dir}/swap.dnf"
+  out="$(LC_ALL=C dnf_run check sh "${dir}/swap.dnf" 2>&1 </dev/null)" || true
+  rm -rf -- "${dir}"
+  read_transaction "${out}"
+  if transaction_findings "${out}"; then
+    return 0
+  fi
+  mapfile -t removals < <(extra_removals)
+  DEPENDENTS=("${removals[@]}")
+  drop_findings dependent-packages removal-accepted mirror-provides-unreadable
+  report_removals "${DEPENDENTS[@]}"
+}
+
 run_check() {
   preflight
+  check_transaction
   print_report
   if ((${#BLOCKERS[@]} > 0)); then
     exit "${EXIT_BLOCKED}"

@@ -96,6 +96,10 @@ def test_finding_ids_are_unique_stable_words_with_a_level_title_and_remedy():
 
 def test_every_finding_the_script_records_is_declared_and_every_declared_one_is_used():
     recorded = set(re.findall(r"(?:^\s+|\|\| )finding ([a-z0-9-]+) \"", TEXT, re.M))
+    # find_vendor_packages records the finding id of each VENDOR_PKGS row,
+    # transaction_findings the ids transaction_problems prints.
+    recorded |= {row[1] for row in vendor_rows()}
+    recorded |= set(re.findall(r'print "(transaction-[a-z-]+)"', TEXT))
     declared = set(findings())
     assert recorded - declared == set(), "recorded but not declared"
     assert declared - recorded == set(), "declared but never recorded"
@@ -225,3 +229,104 @@ def test_check_on_an_unsupported_system_writes_an_unsupported_report(tmp_path):
     loaded = load_report(report)
     assert loaded["status"] == "unsupported" and loaded["check_only"] is True
     assert "is not supported" in loaded["message"]
+
+
+# -----------------------------------------------------------------------------
+# The vendor package table and the test transaction's output
+# -----------------------------------------------------------------------------
+
+
+def vendor_rows():
+    """The VENDOR_PKGS rows: [names, finding id, action, counterpart, what]."""
+    out = in_script('printf "%s\\n" "${VENDOR_PKGS[@]}"')
+    assert out.returncode == 0, out.stderr
+    return [line.split("|") for line in out.stdout.splitlines()]
+
+
+def test_vendor_table_rows_name_a_declared_finding_and_a_known_action():
+    rows = vendor_rows()
+    table = findings()
+    for names, fid, action, counterpart, what in rows:
+        assert fid in table and table[fid][0] in {"warning", "info"}, fid
+        assert action in {"swap", "remove", "keep"}, names
+        assert (action == "swap") == bool(counterpart), names
+        assert names and what, names
+    covered = " ".join(row[0] for row in rows)
+    for name in ("openssl-fips-provider-so", "fips-provider-next", "insights-client", "rhc",
+                 "libreport-rhel-*", "kernel-uek", "oraclelinux-developer-release-el*",
+                 "oracle-epel-release-el*", "epel-next-release", "centos-logos", "redhat-logos"):
+        assert name in covered.split(), name
+
+
+def test_branding_packages_are_the_vendor_tables_branding_rows():
+    out = in_script('printf "%s\\n" "${SOURCE_BRANDING_PKGS[@]}"').stdout.split()
+    assert out == [n for row in vendor_rows() if row[1] == "vendor-branding" for n in row[0].split()]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("openssl-fips-provider-so", "vendor-fips-provider swap openssl-libs"),
+    ("insights-client", "vendor-support-tools remove "),
+    ("libreport-rhel-bugzilla", "vendor-support-tools remove "),
+    ("kernel-uek-core", "vendor-kernel keep "),
+    ("rocky-logos-httpd", "vendor-branding swap almalinux-logos-httpd"),
+    ("bash", ""),
+])
+def test_vendor_matches_applies_the_tables_globs(name, expected):
+    out = in_script('printf "%s\\n" "$NAME" | vendor_matches | cut -f2-4', NAME=name)
+    assert out.stdout.strip("\n").replace("\t", " ") == expected
+
+
+FILE_CONFLICT_OUTPUT = """Transaction Summary
+Running transaction test
+Error: Transaction test error:
+  file /usr/lib64/ossl-modules/fips.so from install of openssl-libs-1:3.2.2-6.el9.noarch conflicts with file from package openssl-fips-provider-so-3.0.7-2.el9.noarch
+"""
+DISK_OUTPUT = """Transaction Summary
+Running transaction test
+Error: Transaction test error:
+  installing package simel-newer-1.1-1.el9.noarch needs 2MB more space on the /opt filesystem
+"""
+UNRESOLVED_OUTPUT = """Error:
+ Problem: cannot install the best candidate for the job
+  - nothing provides simel-missing needed by simel-newer-1.1-1.el9.noarch
+"""
+RESOLVED_OUTPUT = """Transaction Summary
+Install 4 Packages
+Operation aborted.
+Error: Operation aborted.
+"""
+
+
+@pytest.mark.parametrize("output,expected", [
+    (FILE_CONFLICT_OUTPUT, "transaction-file-conflict"),
+    (DISK_OUTPUT, "transaction-disk-space"),
+    (UNRESOLVED_OUTPUT, "transaction-dependency-problem"),
+    (RESOLVED_OUTPUT, ""),
+], ids=["file-conflict", "disk-space", "unresolved", "resolved-and-aborted"])
+def test_transaction_problems_sort_dnfs_output_into_finding_ids(output, expected):
+    out = in_script('printf "%s" "$OUT" | transaction_problems', OUT=output)
+    assert out.returncode == 0, out.stderr
+    assert [line.split("\t")[0] for line in out.stdout.splitlines()] == ([expected] if expected else [])
+
+
+def test_transaction_table_reads_every_kind_and_wrapped_names():
+    table = """Installing:
+ almalinux-release          noarch      9.8-1.el9          baseos         7.5 k
+ a-very-long-package-name-that-wraps-onto-its-own-line
+                            noarch      1.0-1.el9          baseos         7.5 k
+Upgrading:
+ openssl-libs               noarch      1:3.2.2-6.el9      baseos         6.4 k
+Reinstalling:
+ simel-rebuilt              noarch      1.0-1.el9          baseos         6.2 k
+Removing:
+ centos-logos               noarch      90.2-1.el9         @System        36
+Downgrading:
+ simel-older                noarch      1.9-1.el9          appstream      6.2 k
+
+Transaction Summary
+"""
+    out = in_script('printf "%s" "$OUT" | transaction_table', OUT=table)
+    assert out.stdout.splitlines() == [
+        "install almalinux-release", "install a-very-long-package-name-that-wraps-onto-its-own-line",
+        "upgrade openssl-libs", "reinstall simel-rebuilt", "remove centos-logos",
+        "downgrade simel-older"]

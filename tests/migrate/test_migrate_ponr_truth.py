@@ -234,7 +234,10 @@ def test_removal_only_dnf_resolution_shows_is_a_blocker_before_the_point_of_no_r
     # redhat-release, but 9.8, so the preflight's name check passes it; dnf's
     # resolution of the exact swap transaction removes the agent.
     root = make_agent_root("redhat-release < 9.5")
-    assert root.run_script("--check", *script_args(root, yes=False)).returncode == EXIT["OK"]
+    # --check resolves the same transaction with dnf (from the metadata): it says so too.
+    check = root.run_script("--check", *script_args(root, yes=False))
+    assert check.returncode == EXIT["BLOCKED"], str(check)
+    assert f"the release swap would remove {AGENT}" in check.output, str(check)
     before = root.digest(exclude=UNCHANGED_EXCEPT)
     result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["BLOCKED"], str(result)

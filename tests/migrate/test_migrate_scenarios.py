@@ -121,7 +121,9 @@ def is_read_only(command, args):
     if command == "rpm":   # a query, or a test transaction (rpm -e --test)
         return words[0].startswith("-q") or "--test" in words
     # --assumeno: dnf resolves and stops at its question (the swap's dry run)
-    return "--downloadonly" in words or "repoquery" in words or "--assumeno" in words
+    # --setopt=tsflags=test with --cacheonly: rpm's test transaction of the swap
+    return ("--downloadonly" in words or "repoquery" in words or "--assumeno" in words
+            or ("--setopt=tsflags=test" in words and "--cacheonly" in words))
 
 
 def test_first_change_comes_after_every_download_and_signature_check(

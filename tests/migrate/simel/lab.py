@@ -340,6 +340,49 @@ class Lab:
                 variant.keys = {m: unknown for m in good.majors}
         return variant
 
+    def mirror_adding(self, label, packages, tree="BaseOS"):
+        """A copy of the good mirror with extra AlmaLinux packages, correctly
+        signed (cached per label): `packages` maps a major to a list of
+        rpms.Package, placed in that major's `tree` (replacing a build of
+        the same name) and indexed again. For packages the good mirror
+        lacks, or builds that differ from its own (a file another
+        package owns, for one)."""
+        return self._cached(self._variants, f"adding={label}", f"variant adding={label}",
+                            self._build_adding, label, packages, tree)
+
+    def _build_adding(self, label, packages, tree):
+        good = self.mirror
+        top = self.directory / "variants" / f"adding={label}"
+        top.parent.mkdir(parents=True, exist_ok=True)
+        run(["cp", "-al", str(good.path), str(top)])
+        variant = Mirror(top, good.arch, good.majors, dict(good.keys), variant=f"adding={label}",
+                         modules={top / t.relative_to(good.path): text
+                                  for t, text in good.modules.items()})
+        for major in good.majors:
+            variant.packages[major] = {
+                name: top / path.relative_to(good.path)
+                for name, path in good.packages[major].items()}
+            extra = list(packages.get(major, ()))
+            if not extra:
+                continue
+            built = rpms.build(self.home, extra, self.directory / "adding" / label / str(major),
+                               f"simel-adding-{major}")
+            rpms.sign(self.home, self.alma_key(major), built.values())
+            target = variant.tree(major, tree)
+            touched = {target}
+            for name, path in built.items():
+                old = variant.packages[major].pop(name, None)
+                if old is not None:
+                    old.unlink()   # a hard link: the good mirror keeps its copy
+                    touched.add(old.parent.parent)
+                dest = target / "Packages" / path.name
+                shutil.move(path, dest)
+                variant.packages[major][name] = dest
+            for repo in touched:
+                shutil.rmtree(repo / "repodata")
+                self._index(variant, repo)
+        return variant
+
     @staticmethod
     def _index(mirror, tree):
         rpms.createrepo(tree)
