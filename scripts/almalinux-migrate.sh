@@ -72,6 +72,7 @@ readonly FINDINGS=(
   "not-root|blocker|Not running as root|Run the script as root, or with sudo."
   "command-missing|blocker|A command the migration needs is missing|Install the package that provides it, then run the script again."
   "free-space-unknown|warning|Free space could not be read|Check with df that the file system has the room the preflight asks for."
+  "rpmdb-damaged|blocker|The rpm database is damaged|Back up /var/lib/rpm, run rpm --rebuilddb, check that rpm -qa lists the installed packages, then run the script again."
   "low-free-space|blocker|Not enough free space|Free space on the file system named (dnf clean all, old kernels, old logs), then run the script again."
   "package-manager-busy|blocker|Another package manager is running|Wait until it has finished, then run the script again."
   "unfinished-transaction|blocker|An unfinished transaction left duplicate packages|Finish or undo that transaction (dnf remove --duplicates), then run the script again."
@@ -1327,6 +1328,14 @@ mirror_problem() {
     printf 'contains whitespace or a control character'
     return 0
   fi
+  # Written into repository files and URLs as is: what would need encoding
+  # there (a fragment, a query, a stray %, non-ASCII) is refused.
+  local LC_ALL=C
+  if [[ "${url}" == *[#?]* || "${url}" == *[![:print:]]* ]] ||
+    [[ "${url//%[0-9A-Fa-f][0-9A-Fa-f]/}" == *%* ]]; then
+    printf 'contains # or ?, a %% not followed by two hexadecimal digits, or a non-ASCII character: encode them (%%XX) or use another path'
+    return 0
+  fi
   case "${url}" in
     file:///?*) return 1 ;;
     file://*)
@@ -1385,7 +1394,12 @@ set_option() {
       REPORT_FILE="${value}"
       ;;
     --log)
-      [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
+      [[ -n "${value}" && "${value}" != */ ]] || bail "${EXIT_USAGE}" "--log needs a file name"
+      [[ ! -d "${value}" ]] || bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}") is a directory; give a file name"
+      [[ -d "$(dirname -- "${value}")" && -w "$(dirname -- "${value}")" ]] ||
+        bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}"): the directory $(printf '%q' "$(dirname -- "${value}")") does not exist or is not writable"
+      [[ ! -e "${value}" || -w "${value}" ]] ||
+        bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}") is not writable"
       LOG_FILE="${value}"
       LOG_GIVEN=1
       ;;
@@ -1395,19 +1409,46 @@ set_option() {
 #######################################
 # Detection (nothing is written).
 #######################################
+# Prints KEY's value from an os-release file (default OS_RELEASE), read as
+# data: never evaluated. A malformed line or an unquoted value with shell
+# syntax in it makes the file unusable (status 2, the line on stdout).
 os_release_value() {
   local key="$1"
-  awk -F= -v k="${key}" '$1 == k { v = substr($0, length(k) + 2)
-      gsub(/^["'\'']|["'\'']$/, "", v); print v; exit }' "${OS_RELEASE}"
+  local file="${2:-${OS_RELEASE}}"
+  awk -v k="${key}" '
+    /^[ \t]*(#|$)/ { next }
+    !/^[A-Za-z_][A-Za-z0-9_]*=/ { print "malformed line " NR ": " $0; bad = 1; exit }
+    {
+      name = $0; sub(/=.*/, "", name); v = substr($0, length(name) + 2)
+      if (v ~ /^"[^"`$\\]*"$/ || v ~ /^\047[^\047]*\047$/) v = substr(v, 2, length(v) - 2)
+      else if (v ~ /[^A-Za-z0-9._:+\/-]/) { print "malformed line " NR ": " $0; bad = 1; exit }
+      if (name == k) { value = v; found = 1 }
+    }
+    END { if (bad) exit 2; if (found) print value }' "${file}"
+}
+
+# Reads ID, NAME and VERSION_ID from an os-release file (default OS_RELEASE):
+# anything odd in it is refused as unsupported (exit 3), naming the file
+# and the key. Changes OS_ID, OS_NAME, OS_VERSION, MAJOR.
+read_os_release() {
+  local file="${1:-${OS_RELEASE}}" out
+  if ! out="$(os_release_value ID "${file}")"; then
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: ${out}. Nothing changed."
+  fi
+  OS_ID="${out}"
+  OS_NAME="$(os_release_value NAME "${file}")"
+  OS_VERSION="$(os_release_value VERSION_ID "${file}")"
+  [[ "${OS_ID}" =~ ^[a-z0-9._-]+$ ]] ||
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: ID is missing or not a plain identifier ('${OS_ID}'). Nothing changed."
+  [[ "${OS_VERSION}" =~ ^[0-9]+(\.[0-9]+)*$ ]] ||
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: VERSION_ID is missing or not a version number ('${OS_VERSION}'). Nothing changed."
+  MAJOR="${OS_VERSION%%.*}"
 }
 
 detect_system() {
   [[ -r "${OS_RELEASE}" ]] ||
     bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${OS_RELEASE} is missing. Nothing changed."
-  OS_ID="$(os_release_value ID)"
-  OS_NAME="$(os_release_value NAME)"
-  OS_VERSION="$(os_release_value VERSION_ID)"
-  MAJOR="${OS_VERSION%%.*}"
+  read_os_release "${OS_RELEASE}"
   ARCH="$(uname -m)"
   if [[ " ${SUPPORTED_IDS} " != *" ${OS_ID} "* ]]; then
     bail "${EXIT_UNSUPPORTED}" "${OS_NAME:-unknown OS} ${OS_VERSION} (ID=${OS_ID:-none}) is not supported; supported: CentOS Linux 8, CentOS Stream, Rocky Linux, Oracle Linux and RHEL 8, 9 and 10. Nothing changed."
@@ -1493,14 +1534,23 @@ check_commands() {
 }
 
 check_space() {
-  local path min have
-  for path in / /var /boot; do
+  local path min have dev
+  local work="${WORK_DIR}"
+  local -A seen=()
+  # The work directory (the download cache, the backup) may be a file
+  # system of its own: its nearest existing directory is checked too.
+  while [[ ! -d "${work}" ]]; do work="$(dirname -- "${work}")"; done
+  for path in / /var "${work}" /boot; do
     case "${path}" in
       /) min="${MIN_FREE_ROOT_MB}" ;;
-      /var) min="${MIN_FREE_VAR_MB}" ;;
+      /var | "${work}") min="${MIN_FREE_VAR_MB}" ;;
       /boot) min="${MIN_FREE_BOOT_MB}" ;;
     esac
     [[ -d "${path}" ]] || continue
+    # One finding per file system.
+    dev="$(stat -c %d -- "${path}" 2>/dev/null)" || dev="${path}"
+    [[ -z "${seen[${dev}]:-}" ]] || continue
+    seen["${dev}"]=1
     have="$(free_mb "${path}")"
     if [[ -z "${have}" ]]; then
       finding free-space-unknown "cannot read free space on ${path}"
@@ -1508,6 +1558,16 @@ check_space() {
       finding low-free-space "only ${have} MiB free on ${path}; at least ${min} MiB needed"
     fi
   done
+}
+
+# A database rpm cannot read is damaged, not a system without release
+# packages.
+check_rpmdb() {
+  local errors
+  if ! errors="$(rpm -qa --qf '' 2>&1)" || [[ "${errors}" == *[Ee]rror* ]]; then
+    finding rpmdb-damaged "the rpm database cannot be read (rpm -qa: ${errors:-failed}); rebuild it with rpm --rebuilddb"
+    return 1
+  fi
 }
 
 check_dnf_idle() {
@@ -1699,7 +1759,9 @@ preflight() {
   check_releasever_pin
   check_mirror_release
   find_release_packages
-  if ((${#SOURCE_PKGS[@]} == 0)); then
+  if ! check_rpmdb; then
+    :
+  elif ((${#SOURCE_PKGS[@]} == 0)); then
     finding no-release-package "no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)"
   fi
   classify_repos
