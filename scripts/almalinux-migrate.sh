@@ -72,6 +72,7 @@ readonly FINDINGS=(
   "not-root|blocker|Not running as root|Run the script as root, or with sudo."
   "command-missing|blocker|A command the migration needs is missing|Install the package that provides it, then run the script again."
   "free-space-unknown|warning|Free space could not be read|Check with df that the file system has the room the preflight asks for."
+  "rpmdb-damaged|blocker|The rpm database is damaged|Back up /var/lib/rpm, run rpm --rebuilddb, check that rpm -qa lists the installed packages, then run the script again."
   "low-free-space|blocker|Not enough free space|Free space on the file system named (dnf clean all, old kernels, old logs), then run the script again."
   "package-manager-busy|blocker|Another package manager is running|Wait until it has finished, then run the script again."
   "unfinished-transaction|blocker|An unfinished transaction left duplicate packages|Finish or undo that transaction (dnf remove --duplicates), then run the script again."
@@ -274,7 +275,10 @@ PHASE="start"          # start | pre | post: decides what a failure does
 CHECK_TMP=""           # preflight's scratch directory: the key file as downloaded
 BACKUP_DIR=""
 BACKUP_COMPLETE=0
-TEE_PID=""
+TEE_PID=""             # the logging tee (see start_logging); its pipe is fd 7
+TEE_PIPE=""            # that pipe, as /proc/PID/fd shows it
+TEE_ERRORS=""          # what tee said about its outputs (a reader that went away)
+OUTPUT_LOST=0          # the output's reader went away after the point of no return
 UNSAFE_START_NS=""
 LOCKED=0               # the work directory's lock is held (fd 9)
 SYNCED=0               # the swap transaction of this run also distro-synced
@@ -565,11 +569,38 @@ EOF
 # Failure handling.
 #######################################
 
+# A failure inside a redirected block ({ ...; } >file, a pipeline) must
+# still reach the terminal and the log: points stdout and stderr back at the
+# logging tee (fd 7) once logging has started.
+to_console() {
+  if [[ -n "${TEE_PID}" ]] && { true >&7; } 2>/dev/null; then
+    exec >&7 2>&7
+  fi
+}
+
+# Names the file systems of the migration's files that are full (a write
+# that failed there is why the run stopped).
+full_filesystems() {
+  local path mount
+  local -A seen=()
+  for path in "${WORK_DIR}" "${BACKUP_DIR}" "$(dirname -- "${LOG_FILE}")" "${TMPDIR:-/tmp}"; do
+    [[ -n "${path}" && -d "${path}" ]] || continue
+    mount="$(df -P -- "${path}" 2>/dev/null | awk 'NR == 2 { print $6 }')" || mount=""
+    [[ -n "${mount}" && -z "${seen[${mount}]:-}" ]] || continue
+    seen["${mount}"]=1
+    if [[ "$(free_mb "${path}")" == 0 ]]; then
+      printf '%s: the file system of %s (mounted on %s) is full: free space there, then run the script again.\n' \
+        "${SCRIPT_NAME}" "${path}" "${mount}"
+    fi
+  done
+}
+
 # Exits with a given code and message; no restore (nothing was changed).
 bail() {
   local code="$1"
   shift
   REPORT_MESSAGE="$*"
+  to_console
   printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "$*" >&2
   exit "${code}"
 }
@@ -583,7 +614,9 @@ die() {
   trap - ERR
   trap '' INT TERM HUP
   REPORT_MESSAGE="${message}"
+  to_console
   printf '%s: ERROR: %s\n' "${SCRIPT_NAME}" "${message}" >&2
+  full_filesystems >&2
   case "${PHASE}" in
     post)
       printf '%s: The system is partly migrated (stopped at step "%s").\n' \
@@ -634,11 +667,35 @@ cleanup() {
     gpgconf --homedir "${CHECK_TMP}/gnupg" --kill all >/dev/null 2>&1 || true
     rm -rf -- "${CHECK_TMP}"
   fi
-  if [[ -n "${TEE_PID}" ]]; then
-    # Let tee write the last lines to the log before the script is gone.
-    exec >&- 2>&-
-    wait "${TEE_PID}" 2>/dev/null || true
+  stop_logging
+}
+
+# Lets tee write the last lines to the log, then ends it: tee ends when the
+# last copy of its pipe is closed. Bash keeps copies of redirected
+# descriptors (a die inside "{ ...; } >file" exits with one open), so every
+# descriptor on the pipe is closed; a process that still holds one (a
+# daemon started by a command) gets 5 seconds, then tee is killed: no exit
+# waits forever, with the lock held. Changes TEE_PID.
+stop_logging() {
+  local link fd tries=0
+  [[ -n "${TEE_PID}" ]] || return 0
+  exec >&- 2>&- 7>&-
+  if [[ -n "${TEE_PIPE}" ]]; then
+    for link in /proc/"$$"/fd/*; do
+      fd="${link##*/}"
+      if [[ "$(readlink -- "${link}" 2>/dev/null)" == "${TEE_PIPE}" ]]; then
+        exec {fd}>&-
+      fi
+    done
   fi
+  while kill -0 "${TEE_PID}" 2>/dev/null && ((tries < 50)); do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  kill -KILL "${TEE_PID}" 2>/dev/null || true
+  wait "${TEE_PID}" 2>/dev/null || true
+  [[ -z "${TEE_ERRORS}" ]] || rm -rf -- "${TEE_ERRORS%/*}"
+  TEE_PID=""
 }
 
 #######################################
@@ -949,6 +1006,20 @@ now_ns() {
 
 free_mb() {
   df -Pk -- "$1" 2>/dev/null | awk 'NR == 2 { printf "%d", $4 / 1024 }'
+}
+
+# Makes a private directory under TMPDIR (default /tmp) and stores its path
+# in the variable named by $1; a TMPDIR that is missing, not writable or
+# full stops the run, named, before anything is changed. Changes that
+# variable.
+scratch_dir() {
+  local tmp="${TMPDIR:-/tmp}" dir=""
+  if ! dir="$(mktemp -d 2>/dev/null)" || ! printf 'probe\n' 2>/dev/null >"${dir}/probe"; then
+    [[ -n "${dir}" ]] && rm -rf -- "${dir}"
+    bail "${EXIT_BLOCKED}" "cannot write to the temporary directory ${tmp} (TMPDIR): it is missing, not writable or full. Fix it or set TMPDIR to a writable directory. Nothing changed."
+  fi
+  rm -f -- "${dir}/probe"
+  printf -v "$1" '%s' "${dir}"
 }
 
 # gpg on a throwaway home: no gpg.conf, no agent, nothing of the host's keys.
@@ -1481,6 +1552,14 @@ mirror_problem() {
     printf 'contains whitespace or a control character'
     return 0
   fi
+  # Written into repository files and URLs as is: what would need encoding
+  # there (a fragment, a query, a stray %, non-ASCII) is refused.
+  local LC_ALL=C
+  if [[ "${url}" == *[#?]* || "${url}" == *[![:print:]]* ]] ||
+    [[ "${url//%[0-9A-Fa-f][0-9A-Fa-f]/}" == *%* ]]; then
+    printf 'contains # or ?, a %% not followed by two hexadecimal digits, or a non-ASCII character: encode them (%%XX) or use another path'
+    return 0
+  fi
   case "${url}" in
     file:///?*) return 1 ;;
     file://*)
@@ -1539,7 +1618,12 @@ set_option() {
       REPORT_FILE="${value}"
       ;;
     --log)
-      [[ -n "${value}" ]] || bail "${EXIT_USAGE}" "--log needs a file name"
+      [[ -n "${value}" && "${value}" != */ ]] || bail "${EXIT_USAGE}" "--log needs a file name"
+      [[ ! -d "${value}" ]] || bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}") is a directory; give a file name"
+      [[ -d "$(dirname -- "${value}")" && -w "$(dirname -- "${value}")" ]] ||
+        bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}"): the directory $(printf '%q' "$(dirname -- "${value}")") does not exist or is not writable"
+      [[ ! -e "${value}" || -w "${value}" ]] ||
+        bail "${EXIT_USAGE}" "--log $(printf '%q' "${value}") is not writable"
       LOG_FILE="${value}"
       LOG_GIVEN=1
       ;;
@@ -1549,19 +1633,46 @@ set_option() {
 #######################################
 # Detection (nothing is written).
 #######################################
+# Prints KEY's value from an os-release file (default OS_RELEASE), read as
+# data: never evaluated. A malformed line or an unquoted value with shell
+# syntax in it makes the file unusable (status 2, the line on stdout).
 os_release_value() {
   local key="$1"
-  awk -F= -v k="${key}" '$1 == k { v = substr($0, length(k) + 2)
-      gsub(/^["'\'']|["'\'']$/, "", v); print v; exit }' "${OS_RELEASE}"
+  local file="${2:-${OS_RELEASE}}"
+  awk -v k="${key}" '
+    /^[ \t]*(#|$)/ { next }
+    !/^[A-Za-z_][A-Za-z0-9_]*=/ { print "malformed line " NR ": " $0; bad = 1; exit }
+    {
+      name = $0; sub(/=.*/, "", name); v = substr($0, length(name) + 2)
+      if (v ~ /^"[^"`$\\]*"$/ || v ~ /^\047[^\047]*\047$/) v = substr(v, 2, length(v) - 2)
+      else if (v ~ /[^A-Za-z0-9._:+\/-]/) { print "malformed line " NR ": " $0; bad = 1; exit }
+      if (name == k) { value = v; found = 1 }
+    }
+    END { if (bad) exit 2; if (found) print value }' "${file}"
+}
+
+# Reads ID, NAME and VERSION_ID from an os-release file (default OS_RELEASE):
+# anything odd in it is refused as unsupported (exit 3), naming the file
+# and the key. Changes OS_ID, OS_NAME, OS_VERSION, MAJOR.
+read_os_release() {
+  local file="${1:-${OS_RELEASE}}" out
+  if ! out="$(os_release_value ID "${file}")"; then
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: ${out}. Nothing changed."
+  fi
+  OS_ID="${out}"
+  OS_NAME="$(os_release_value NAME "${file}")"
+  OS_VERSION="$(os_release_value VERSION_ID "${file}")"
+  [[ "${OS_ID}" =~ ^[a-z0-9._-]+$ ]] ||
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: ID is missing or not a plain identifier ('${OS_ID}'). Nothing changed."
+  [[ "${OS_VERSION}" =~ ^[0-9]+(\.[0-9]+)*$ ]] ||
+    bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${file}: VERSION_ID is missing or not a version number ('${OS_VERSION}'). Nothing changed."
+  MAJOR="${OS_VERSION%%.*}"
 }
 
 detect_system() {
   [[ -r "${OS_RELEASE}" ]] ||
     bail "${EXIT_UNSUPPORTED}" "cannot identify this system: ${OS_RELEASE} is missing. Nothing changed."
-  OS_ID="$(os_release_value ID)"
-  OS_NAME="$(os_release_value NAME)"
-  OS_VERSION="$(os_release_value VERSION_ID)"
-  MAJOR="${OS_VERSION%%.*}"
+  read_os_release "${OS_RELEASE}"
   ARCH="$(uname -m)"
   if [[ " ${SUPPORTED_IDS} " != *" ${OS_ID} "* ]]; then
     bail "${EXIT_UNSUPPORTED}" "${OS_NAME:-unknown OS} ${OS_VERSION} (ID=${OS_ID:-none}) is not supported; supported: CentOS Linux 8, CentOS Stream, Rocky Linux, Oracle Linux and RHEL 8, 9 and 10. Nothing changed."
@@ -1707,14 +1818,23 @@ check_commands() {
 }
 
 check_space() {
-  local path min have
-  for path in / /var /boot; do
+  local path min have dev
+  local work="${WORK_DIR}"
+  local -A seen=()
+  # The work directory (the download cache, the backup) may be a file
+  # system of its own: its nearest existing directory is checked too.
+  while [[ ! -d "${work}" ]]; do work="$(dirname -- "${work}")"; done
+  for path in / /var "${work}" /boot; do
     case "${path}" in
       /) min="${MIN_FREE_ROOT_MB}" ;;
-      /var) min="${MIN_FREE_VAR_MB}" ;;
+      /var | "${work}") min="${MIN_FREE_VAR_MB}" ;;
       /boot) min="${MIN_FREE_BOOT_MB}" ;;
     esac
     [[ -d "${path}" ]] || continue
+    # One finding per file system.
+    dev="$(stat -c %d -- "${path}" 2>/dev/null)" || dev="${path}"
+    [[ -z "${seen[${dev}]:-}" ]] || continue
+    seen["${dev}"]=1
     have="$(free_mb "${path}")"
     if [[ -z "${have}" ]]; then
       finding free-space-unknown "cannot read free space on ${path}"
@@ -1722,6 +1842,16 @@ check_space() {
       finding low-free-space "only ${have} MiB free on ${path}; at least ${min} MiB needed"
     fi
   done
+}
+
+# A database rpm cannot read is damaged, not a system without release
+# packages.
+check_rpmdb() {
+  local errors
+  if ! errors="$(rpm -qa --qf '' 2>&1)" || [[ "${errors}" == *[Ee]rror* ]]; then
+    finding rpmdb-damaged "the rpm database cannot be read (rpm -qa: ${errors:-failed}); rebuild it with rpm --rebuilddb"
+    return 1
+  fi
 }
 
 check_dnf_idle() {
@@ -2356,7 +2486,7 @@ check_mirror_and_key() {
   if [[ -n "${MIRROR_AUTH}" ]]; then
     finding mirror-credentials-not-kept "the mirror's user name and password are used for the migration only: the system's repository files will point at ${MIRROR} without them (add username= and password= to them yourself, mode 0600, if the system keeps using this mirror)"
   fi
-  CHECK_TMP="$(mktemp -d)"
+  scratch_dir CHECK_TMP
   mkdir -m 0700 -- "${CHECK_TMP}/gnupg"
   if ! reason="$(fetch "$(key_url)" "${CHECK_TMP}/key" "${MAX_KEY_BYTES}" 2>&1)" ||
     [[ ! -s "${CHECK_TMP}/key" ]]; then
@@ -2395,7 +2525,9 @@ preflight() {
   check_releasever_pin
   check_mirror_release
   find_release_packages
-  if ((${#SOURCE_PKGS[@]} == 0)); then
+  if ! check_rpmdb; then
+    :
+  elif ((${#SOURCE_PKGS[@]} == 0)); then
     finding no-release-package "no release package of ${OS_NAME} found (rpm -q ${SOURCE_RELEASE_PKGS[*]:0:3} ...)"
   fi
   [[ -n "${CONTAINER}" ]] || check_kernels
@@ -2494,23 +2626,64 @@ open_log() {
   chmod 0600 -- "${LOG_FILE}"
 }
 
+# Sends the output to the terminal and the log through tee (fd 7). Changes
+# TEE_PID, TEE_PIPE, TEE_ERRORS.
 start_logging() {
+  local scratch
   open_log
+  scratch_dir scratch
+  TEE_ERRORS="${scratch}/tee-errors"
+  : >"${TEE_ERRORS}"
   # Ctrl-C and a dropped SSH session signal the whole process group: tee
   # ignores them and ends when the script closes its output, so die's restore
-  # and last words still reach the log (a dead tee would kill the script
-  # with SIGPIPE at its next message, before restoring anything). tee writes
-  # to the file opened above, not to its name.
-  exec > >(
+  # and last words still reach the log. A reader that goes away (| head, an
+  # SSH session without a tty) does not end tee either (--output-error: no
+  # SIGPIPE; it goes on writing the log and says so in TEE_ERRORS, see
+  # output_lost), so the script is never killed by SIGPIPE. tee writes to the
+  # file opened above, not to its name, and does not hold the work
+  # directory's lock (fd 9).
+  exec 7> >(
     trap '' INT HUP TERM
-    exec tee -a /dev/fd/8
-  ) 2>&1
+    exec 9>&-
+    exec tee --output-error=warn -a /dev/fd/8 2>>"${TEE_ERRORS}"
+  )
   TEE_PID="$!"
-  exec 8>&-
+  exec >&7 2>&7 8>&-
+  TEE_PIPE="$(readlink -- /proc/"$$"/fd/7 2>/dev/null)" || TEE_PIPE=""
   log "${SCRIPT_NAME} ${VERSION} started: $(redact "$@")"
   if [[ "${MIRROR}" == http://* ]]; then
     warn "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata"
   fi
+}
+
+# True when the output's reader went away (tee could not write to it). The
+# log is a step behind: the last line written must reach it first (tee
+# writes the terminal before the log), for at most 5 seconds.
+output_lost() {
+  local marker="$1" tries=0
+  [[ -n "${TEE_ERRORS}" && -n "${TEE_PID}" ]] || return 1
+  while [[ "${PHASE}" != "post" ]] && ((tries < 250)) &&
+    ! tail -n 20 -- "${LOG_FILE}" 2>/dev/null | grep -qF -- "${marker}"; do
+    sleep 0.02
+    tries=$((tries + 1))
+  done
+  [[ -s "${TEE_ERRORS}" ]]
+}
+
+# Before the point of no return a run whose output nobody reads any more
+# stops (nothing changed); after it, it finishes and the log has everything.
+# Changes OUTPUT_LOST.
+check_output() {
+  local marker="$1"
+  ((OUTPUT_LOST == 0)) || return 0
+  output_lost "${marker}" || return 0
+  if [[ "${PHASE}" == "post" ]]; then
+    OUTPUT_LOST=1
+    log "the output's reader went away ($(head -n 1 -- "${TEE_ERRORS}")): the migration goes on; everything is in ${LOG_FILE}"
+    return 0
+  fi
+  die "the output's reader went away ($(head -n 1 -- "${TEE_ERRORS}")): stopping before the point of no return" \
+    "Run it again with its output to a terminal or a file (the log ${LOG_FILE} has this run)."
 }
 
 open_work_dir() {
@@ -3406,6 +3579,7 @@ step_finish() {
 run_step() {
   local step="$1"
   log "==> ${step}"
+  check_output "==> ${step}"
   "step_${step//-/_}"
   state_save STEP "${step}"
 }
@@ -3459,6 +3633,24 @@ check_transaction() {
   DEPENDENTS=("${removals[@]}")
   drop_findings dependent-packages removal-accepted mirror-provides-unreadable
   report_removals "${DEPENDENTS[@]}"
+}
+
+# The one way into the phase after the point of no return, for a first run
+# ("first": records PONR=1 in the state, durably, before the first change)
+# and a resume ("resume": the state already says so): from here a failure is
+# resumed, not restored, the run's traps are set and a dropped SSH session
+# no longer stops it. Changes PHASE, UNSAFE_START_NS and STATE.
+enter_post_ponr() {
+  local how="$1"
+  install_traps
+  UNSAFE_START_NS="$(now_ns)"
+  case "${how}" in
+    first) state_save PONR 1 UNSAFE_START "${UNSAFE_START_NS}" ;;
+    resume) [[ "${STATE[PONR]:-}" == "1" ]] || die "internal error: resuming without PONR=1 in the state" ;;
+    *) die "internal error: enter_post_ponr needs first or resume, got '${how}'" ;;
+  esac
+  PHASE="post"
+  ignore_hangup
 }
 
 run_check() {
@@ -3555,9 +3747,8 @@ resume() {
   ((EUID == 0)) || bail "${EXIT_BLOCKED}" "run as root to resume the interrupted migration."
   start_logging "$@"
   open_work_dir
-  install_traps
   # A failure from here on (also checking another --mirror) is resumed.
-  PHASE="post"
+  enter_post_ponr resume
   load_resume
   log "resuming the interrupted migration of ${OS_NAME} to AlmaLinux ${MAJOR} after step ${RESUME_FROM}"
   after="${RESUME_FROM}"
@@ -3565,8 +3756,6 @@ resume() {
     warn "the state file says step ${after} was done, but almalinux-release is not installed (or not AlmaLinux's): running the release swap again"
     after="remap-modules"
   fi
-  ignore_hangup
-  UNSAFE_START_NS="$(now_ns)"
   # STEP names the last completed step; "backup" means stopped in the swap.
   for step in "${POST_STEPS[@]}"; do
     if ((started == 0)); then
@@ -3615,11 +3804,11 @@ migrate() {
     [[ "${step}" == "backup" ]] && confirm
     run_step "${step}"
   done
+  # Nobody reading the output any more: stop while nothing is changed.
+  log "checks passed, nothing changed yet: next, the point of no return"
+  check_output "nothing changed yet: next, the point of no return"
   # The point of no return: from here a failure is resumed, not restored.
-  UNSAFE_START_NS="$(now_ns)"
-  state_save PONR 1 UNSAFE_START "${UNSAFE_START_NS}"
-  PHASE="post"
-  ignore_hangup
+  enter_post_ponr first
   log "point of no return: first change to the system now"
   for step in "${POST_STEPS[@]}"; do
     run_step "${step}"
