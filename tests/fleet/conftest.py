@@ -5,13 +5,10 @@ The simulated EL systems come from the migration tests' harness
 glue Ansible needs on top of it.
 """
 
-import json
-
 import pytest
 
-from chroot_adapter import handle_for, write_chroot_exe
-from fleet_helpers import SCRIPT, Fleet, publish_downloads
-from simel import MIRROR_URL, Lab, missing_host_requirements
+from fleet_helpers import SCRIPT, build_fleet
+from simel import Lab, missing_host_requirements
 
 
 
@@ -39,28 +36,7 @@ def make_fleet(fleet_lab, tmp_path_factory):
     before every command of the playbook} (see chroot_adapter).
     """
     def make(hosts, script_bytes=None, mirrors=None, intruders=None):
-        base = tmp_path_factory.mktemp("fleet")
-        handles, roots, inventory_hosts, intruder_scripts = {}, {}, {}, {}
-        for name, family in hosts:
-            root = fleet_lab.new_root(family, base / "hosts" / name)
-            handle = handle_for(base / "handles", name)
-            handles[handle] = (root, (mirrors or {}).get(name))
-            if name in (intruders or {}):
-                intruder_scripts[handle] = intruders[name]
-            roots[name] = root
-            host_vars = {"ansible_host": str(handle), "fleet_mirror": MIRROR_URL}
-            if root.fingerprint:
-                host_vars["fleet_fingerprint"] = root.fingerprint
-            inventory_hosts[name] = host_vars
-        chroot_exe = write_chroot_exe(base / "enter-simulated-root", handles, intruder_scripts)
-        inventory = base / "inventory.json"
-        inventory.write_text(json.dumps({"all": {
-            "vars": {"ansible_connection": "community.general.chroot",
-                     "ansible_chroot_exe": str(chroot_exe),
-                     "ansible_python_interpreter": "/usr/bin/python3"},
-            "hosts": inventory_hosts}}, indent=2))
-        script, sums = publish_downloads(base / "downloads",
-                                         SCRIPT.read_bytes() if script_bytes is None else script_bytes)
-        return Fleet(base, roots, inventory, script, sums)
+        return build_fleet(fleet_lab, tmp_path_factory.mktemp("fleet"), hosts,
+                           script_bytes, mirrors, intruders)
 
     return make

@@ -104,3 +104,34 @@ def publish_downloads(directory, script_bytes):
     sums = directory / "SHA256SUMS"
     sums.write_bytes(downloads.sha256sums({"almalinux-migrate.sh": script_bytes}))
     return script, sums
+
+
+def build_fleet(lab, base, hosts, script_bytes=None, mirrors=None, intruders=None):
+    """Simulated hosts [(name, family), ...] of lab under base, in an inventory (see conftest.make_fleet)."""
+    # Imported here: the harness is only needed by those who build hosts.
+    from chroot_adapter import handle_for, write_chroot_exe
+    from simel import MIRROR_URL
+
+    base = Path(base)
+    handles, roots, inventory_hosts, intruder_scripts = {}, {}, {}, {}
+    for name, family in hosts:
+        root = lab.new_root(family, base / "hosts" / name)
+        handle = handle_for(base / "handles", name)
+        handles[handle] = (root, (mirrors or {}).get(name))
+        if name in (intruders or {}):
+            intruder_scripts[handle] = intruders[name]
+        roots[name] = root
+        host_vars = {"ansible_host": str(handle), "fleet_mirror": MIRROR_URL}
+        if root.fingerprint:
+            host_vars["fleet_fingerprint"] = root.fingerprint
+        inventory_hosts[name] = host_vars
+    chroot_exe = write_chroot_exe(base / "enter-simulated-root", handles, intruder_scripts)
+    inventory = base / "inventory.json"
+    inventory.write_text(json.dumps({"all": {
+        "vars": {"ansible_connection": "community.general.chroot",
+                 "ansible_chroot_exe": str(chroot_exe),
+                 "ansible_python_interpreter": "/usr/bin/python3"},
+        "hosts": inventory_hosts}}, indent=2))
+    script, sums = publish_downloads(base / "downloads",
+                                     SCRIPT.read_bytes() if script_bytes is None else script_bytes)
+    return Fleet(base, roots, inventory, script, sums)

@@ -4,7 +4,10 @@ One check-only run over: a host whose os-release and uname try to rewrite
 the fleet report (extra columns and rows, a link, HTML, a forged "ready"
 row), and hosts whose fleet_stage_parent is a directory of an ordinary
 user, a symbolic link, a world-writable directory without the sticky bit,
-or that still set the removed fleet_stage_dir.
+or that still set the removed fleet_stage_dir; and hosts that forge the
+script's --report: garbage, a "ready" report for a blocked host, a finding
+the script does not have, and a consistent report whose details, title and
+repositories carry table rows, links and HTML.
 """
 
 import json
@@ -14,6 +17,7 @@ import re
 import pytest
 
 from chroot_adapter import INTRUDER_UID
+from migrate_script import EXIT, findings
 from simel import RPMDB_VOLATILE, diff_digests
 
 pytestmark = pytest.mark.slow
@@ -31,7 +35,54 @@ UNSAFE = {
     "parent-symlink": ("/srv/stage-link", "symlink", "is a symbolic link"),
     "parent-open": ("/srv/open", "open", "is writable by others (mode 0777, no sticky bit)"),
 }
-HOSTS = [("liar", "centos8"), *[(name, "centos8") for name in UNSAFE], ("old-setting", "centos8")]
+
+# Hosts that rewrite the script's report as it is written: the script syncs
+# the finished report (report.json.XXXXXX beside its name) before renaming it
+# into place, and this sync, found before /usr/bin/sync, first puts the
+# host's own document there (or removes the report, without one).
+FORGED_REPORT = "/etc/forged-report"
+FAKE_SYNC = f"""#!/bin/sh
+case "$2" in
+  */report.json.*) if [ -f {FORGED_REPORT} ]; then cat {FORGED_REPORT} > "$2"; else rm -f "$2"; fi ;;
+esac
+exec /usr/bin/sync "$@"
+"""
+REPORT_ROW = "| forged-by-report | CentOS Linux | 8 | x86_64 | ready | - | migrated (now) |"
+FORGED_DETAIL = f"fine\n{REPORT_ROW}\n<b>bold</b> [x](https://evil.example) `code` <script>alert(1)</script>"
+FORGED_TITLE = "<img src=x onerror=alert(2)> all good"
+FORGED_REPO = "[repo](https://evil.example/repo) <i>it</i>"
+
+
+def forged_ready_report(finding_list, third_party=()):
+    """A --check report in the script's format that says: ready."""
+    return json.dumps({
+        "format_version": 1, "tool": {"name": "almalinux-migrate.sh", "version": "1.0.0"},
+        "check_only": True,
+        "system": {"id": "centos", "name": "CentOS Linux", "version_id": "8", "major": "8",
+                   "arch": "x86_64", "container": "none", "virtualization": "none"},
+        "mirror": "", "status": "ready", "exit_code": EXIT["OK"], "message": "",
+        "findings": finding_list, "third_party_repositories": list(third_party),
+        "packages": {"install": [], "remove": ["| forged-by-report |"], "accepted_removals": [],
+                     "downgrade": [], "not_migrated": []}})
+
+
+# host: (the forged report or None, a blocked host (a mirror that does not exist)?,
+# what the refusal says, or None where the report is consistent)
+FORGERS = {
+    "forger-no-report": (None, False, "its report cannot be used: it wrote none"),
+    "forger-garbage": ("<html><body>| forged-by-report | ready |</body></html>\n", False,
+                       "its report cannot be used: it is not JSON"),
+    "forger-claims-ready": (forged_ready_report([]), True,
+                            f"it gives exit code {EXIT['OK']}, but the script exited with {EXIT['BLOCKED']}"),
+    "forger-unknown-finding": (forged_ready_report([{
+        "id": "all-good", "level": "info", "title": "All good", "detail": "trust me",
+        "remediation": ""}]), False, "its finding 1 is not one of the script's findings"),
+    "forger-markup": (forged_ready_report([{
+        "id": "custom-key", "level": "warning", "title": FORGED_TITLE, "detail": FORGED_DETAIL,
+        "remediation": "[click](https://evil.example)"}], [FORGED_REPO]), False, None),
+}
+HOSTS = [("liar", "centos8"), *[(name, "centos8") for name in UNSAFE], ("old-setting", "centos8"),
+         *[(name, "centos8") for name in FORGERS]]
 
 
 def prepare(root, kind):
@@ -63,6 +114,16 @@ def checked(make_fleet):
         prepare(fleet.roots[name], kind)
         inventory["all"]["hosts"][name]["fleet_stage_parent"] = parent
     inventory["all"]["hosts"]["old-setting"]["fleet_stage_dir"] = "/var/tmp/almalinux-fleet"
+    for name, (document, blocked, _) in FORGERS.items():
+        root = fleet.roots[name]
+        if document is not None:
+            (root.path / FORGED_REPORT.lstrip("/")).write_text(document)
+        sync = root.path / "usr/sbin/sync"
+        sync.parent.mkdir(parents=True, exist_ok=True)
+        sync.write_text(FAKE_SYNC)
+        sync.chmod(0o755)
+        if blocked:
+            inventory["all"]["hosts"][name]["fleet_mirror"] = "file:///srv/no-such-mirror"
     fleet.inventory.write_text(json.dumps(inventory))
     before = {name: root.digest(RPMDB_VOLATILE) for name, root in fleet.roots.items()}
     run = fleet.run("check", fleet_check_only=True)
@@ -134,3 +195,49 @@ def test_reports_are_private_and_say_the_downloads_are_unsigned(checked):
     assert "The downloads are not signed" in run.output
     assert "SHA256SUMS: not signed." in run.report_md.read_text()
     assert run.report["sha256sums_signed_by"] == ""
+
+
+@pytest.mark.parametrize("host", [name for name, (_, _, said) in FORGERS.items() if said])
+def test_forged_report_that_does_not_match_the_run_fails_the_host_never_ready(checked, host):
+    run = checked["run"]
+    status = run.host(host)
+    assert status["status"] == "unchecked", status
+    reasons = " ".join(status["reasons"])
+    assert f"on {host}, but its report cannot be used" in reasons, reasons
+    assert FORGERS[host][2] in reasons, reasons
+    assert "The host counts as failed, not as ready or migrated" in reasons, reasons
+    assert status["findings"] == [] and status["migration"] is None, status
+    row = next(r for r in table_rows(run.report_md.read_text()) if r[0] == host)
+    assert row[4] == "unchecked", row
+    assert host in run.output.split("Stopped before any change:")[1].split("could not be checked")[0]
+
+
+def test_forged_report_cannot_add_rows_links_html_or_titles(checked):
+    run = checked["run"]
+    markdown = run.report_md.read_text()
+    rows = table_rows(markdown)
+    assert [r[0] for r in rows].count("forger-markup") == 1 and all(len(r) == 7 for r in rows), rows
+    # Its report matches its run (ready, exit 0), so only its words are shown:
+    assert run.host("forger-markup")["status"] == "ready"
+    # the forged row stays inside one escaped list item of the finding's
+    # group, and nothing of it is a link, an image, HTML or code.
+    lines = [line for line in markdown.splitlines() if "forged-by-report" in line]
+    escaped = ("- **forger-markup**: fine \\| forged-by-report \\| CentOS Linux \\| 8 \\| x86_64"
+               " \\| ready \\| - \\| migrated (now) \\| \\<b\\>bold\\</b\\> \\[x\\](https://evil.example)"
+               " \\`code\\` \\<script\\>alert(1)\\</script\\>")
+    assert escaped in lines, lines
+    assert not [line for line in lines if line.startswith("|")], lines
+    for raw in ("<script>", "<img", "<i>", "[repo](", "[click](", "[x]("):
+        assert raw not in markdown, raw
+    # Title and what to do come from the verified script, not from the host.
+    assert "alert(2)" not in markdown and "all good" not in markdown
+    level, title, fix = findings()["custom-key"]
+    group = next(g for g in run.report["findings"] if g["id"] == "custom-key")
+    assert (group["level"], group["title"], group["remediation"]) == (level, title, fix)
+    assert {"host": "forger-markup", "detail": FORGED_DETAIL} in group["hosts"], group
+    assert markdown.count("### `custom-key`") == 1
+    # The JSON report keeps what the host said, unchanged, and no more.
+    host = run.host("forger-markup")
+    assert host["findings"] == [{"id": "custom-key", "level": "warning", "detail": FORGED_DETAIL}]
+    assert host["third_party_repos"] == [FORGED_REPO]
+    assert "\\[repo\\](https://evil.example/repo) \\<i\\>it\\</i\\>" in markdown

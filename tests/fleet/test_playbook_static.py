@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from fleet_helpers import FLEET_DIR, PLAYBOOK, ansible_env, ansible_tool
-from migrate_script import SCRIPT, exit_codes
+from migrate_script import SCRIPT, exit_codes, findings
 
 
 def run(argv, home):
@@ -79,7 +79,8 @@ def test_facts_are_not_injected_as_variables():
     assert all(play.get("gather_facts") is False for play in plays())
     used = {name for text in bundle_texts().values() for name in re.findall(r"\bansible_[a-z_]+", text)}
     assert used <= {"ansible_version", "ansible_play_hosts_all", "ansible_failed_result",
-                     "ansible_remote_tmp", "ansible_user", "ansible_become", "ansible_facts"}, used
+                     "ansible_remote_tmp", "ansible_user", "ansible_become", "ansible_facts",
+                     "ansible_failed_task"}, used
 
 
 def minimum_ansible_core():
@@ -143,15 +144,28 @@ def test_bash_commands_run_on_the_hosts_pass_shellcheck(name):
     assert result.returncode == 0, result.stdout
 
 
+def table_pattern(variable):
+    """The regular expression the playbook reads one of the script's tables with."""
+    plays = yaml.safe_load(PLAYBOOK.read_text())
+    tasks = [task for play in plays for task in play.get("tasks", [])
+             if task.get("name") == "Remember the verified script, its exit codes and its findings"]
+    assert len(tasks) == 1
+    return re.search(r"regex_findall\('(.+?)'\)", tasks[0]["vars"][variable])[1]
+
+
 def test_exit_codes_the_playbook_reads_are_those_the_script_prints():
     # The playbook reads the script's EXIT_CODES table from the verified file
     # (the controller does not run it); --exit-codes prints the same table.
-    plays = yaml.safe_load(PLAYBOOK.read_text())
-    tasks = [task for play in plays for task in play.get("tasks", [])
-             if task.get("name") == "Remember the verified script and its exit codes"]
-    assert len(tasks) == 1
-    pattern = re.search(r"regex_findall\('(.+?)'\)", tasks[0]["vars"]["fleet_code_lines"])[1]
     read = {int(code): (name, meaning)
-            for code, name, meaning in re.findall(pattern, SCRIPT.read_text())}
+            for code, name, meaning in re.findall(table_pattern("fleet_code_lines"), SCRIPT.read_text())}
     printed = {code: (name, meaning) for name, (code, meaning) in exit_codes().items()}
     assert read == printed and len(read) >= 7
+
+
+def test_findings_the_playbook_reads_are_those_the_script_lists():
+    # The same for the FINDINGS table and --list-findings: the fleet report
+    # takes titles and what to do from it, and checks hosts' ids against it.
+    read = [(fid, (level, title, fix)) for fid, level, title, fix
+            in re.findall(table_pattern("fleet_finding_lines"), SCRIPT.read_text())]
+    listed = findings()
+    assert dict(read) == listed and len(read) == len(listed) >= 20
