@@ -71,7 +71,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
         key = signing_key(settings.get("signing_key"), os.environ.get(signing.HOME_VARIABLE),
                           command)
-        config.extra["_downloads"] = collect_downloads(script, fleet, root, key)
+        config.extra["_downloads"] = collect_downloads(
+            script, fleet, root, key, config.extra.get("_published_downloads"))
     except signing.SigningError as error:
         raise PluginError(f"Cannot sign the downloads: {error}") from None
     return config
@@ -126,8 +127,12 @@ def signing_key(value, home: str | None, command: str) -> dict | None:
     return {"fingerprint": fingerprint, "home": Path(home), "public_key": public_key}
 
 
-def collect_downloads(script: Path, fleet: Path, root: Path, key: dict | None = None) -> dict:
+def collect_downloads(script: Path, fleet: Path, root: Path, key: dict | None = None,
+                      published: dict | None = None) -> dict:
     """Bytes, checksums and (for absent sources) why a file is missing.
+
+    published (name -> bytes, from other hooks such as offline_copy.py) are
+    published and listed in SHA256SUMS with the rest.
 
     With a key: its public half next to the other files and in the fleet
     bundle, listed in SHA256SUMS, and SHA256SUMS.asc (not listed: it signs
@@ -147,6 +152,7 @@ def collect_downloads(script: Path, fleet: Path, root: Path, key: dict | None = 
         files[FLEET_NAME] = fleet_tarball(fleet, extras)
     else:
         missing[FLEET_NAME] = f"{relative(fleet, root)}/ does not exist"
+    files.update(published or {})
     if set(files) - {signing.KEY_NAME}:
         files[SUMS_NAME] = sha256sums(files)
         if key:
