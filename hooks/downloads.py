@@ -35,11 +35,12 @@ def on_startup(*, command: str, dirty: bool) -> None:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
+        facts = BuildFacts.of(config.extra)
         found = downloads.collect(_sources(config), os.environ.get(signing.HOME_VARIABLE),
-                                  command)
+                                  command, facts.extra_downloads)
     except signing.SigningError as error:
         raise PluginError(f"Cannot sign the downloads: {error}") from None
-    BuildFacts.of(config.extra).downloads = found
+    facts.downloads = found
     return config
 
 

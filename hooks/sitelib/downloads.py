@@ -104,10 +104,13 @@ class Sources:
         return [path for path in (self.script, self.fleet) if path.exists()]
 
 
-def collect(sources: Sources, home: str | None, command: str) -> Downloads:
-    """The build's downloads; SigningError when signing is asked for and fails."""
+def collect(sources: Sources, home: str | None, command: str,
+            extra: dict | None = None) -> Downloads:
+    """The build's downloads; SigningError when signing is asked for and fails.
+
+    extra (name -> bytes) are files other hooks made for downloads/."""
     key = signing_key(sources.signing_key, home, command)
-    return collect_downloads(sources.script, sources.fleet, sources.root, key)
+    return collect_downloads(sources.script, sources.fleet, sources.root, key, extra)
 
 
 def signing_key(value, home: str | None, command: str) -> SigningKey | None:
@@ -135,8 +138,11 @@ def signing_key(value, home: str | None, command: str) -> SigningKey | None:
 
 
 def collect_downloads(script: Path, fleet: Path, root: Path,
-                      key: SigningKey | None = None) -> Downloads:
+                      key: SigningKey | None = None, extra: dict | None = None) -> Downloads:
     """Bytes, checksums and (for absent sources) why a file is missing.
+
+    extra (name -> bytes, such as the offline copy) are published and listed
+    in SHA256SUMS with the rest.
 
     With a key: its public half next to the other files and in the fleet
     bundle, listed in SHA256SUMS, and SHA256SUMS.asc (not listed: it signs
@@ -159,6 +165,7 @@ def collect_downloads(script: Path, fleet: Path, root: Path,
         files[FLEET_NAME] = fleet_tarball(fleet, extras)
     else:
         missing[FLEET_NAME] = f"{relative(fleet, root)}/ does not exist"
+    files.update(extra or {})
     if set(files) - {signing.KEY_NAME}:
         files[SUMS_NAME] = sha256sums(files)
         if key:

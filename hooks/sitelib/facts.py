@@ -9,7 +9,7 @@ list when the fact is missing instead of failing with a KeyError.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, MutableMapping
 
 from sitelib import SiteError
@@ -50,6 +50,9 @@ class Releases:
 class BuildFacts:
     releases: Releases | None = None
     downloads: "Downloads | None" = None
+    # Files other hooks made for downloads/ (name -> bytes), published and
+    # checksummed with the rest: the offline copy (hooks/offline_copy.py).
+    extra_downloads: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, extra: MutableMapping) -> "BuildFacts":

@@ -330,3 +330,14 @@ Transaction Summary
         "install almalinux-release", "install a-very-long-package-name-that-wraps-onto-its-own-line",
         "upgrade openssl-libs", "reinstall simel-rebuilt", "remove centos-logos",
         "downgrade simel-older"]
+
+
+@pytest.mark.parametrize("table", ["FINDINGS", "EXIT_CODES"])
+def test_table_entries_read_the_same_in_the_file_as_the_script_prints_them(table):
+    # The fleet playbook reads these tables from the verified file, without
+    # running it: an entry must not hold anything bash would expand or unescape.
+    block = re.search(rf"^readonly {table}=\(\n(.*?)^\)", TEXT, re.M | re.S)[1]
+    in_file = re.findall(r'^  "(.*)"$', block, re.M)
+    printed = in_script(f'printf "%s\\n" "${{{table}[@]}}"').stdout.splitlines()
+    assert in_file == printed
+    assert not [entry for entry in in_file if re.search(r'[\\$`]', entry)]
