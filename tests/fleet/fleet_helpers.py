@@ -1,6 +1,5 @@
 """Helpers of the fleet tests: run ansible-playbook on a fleet of simulated hosts."""
 
-import importlib.util
 import json
 import os
 import re
@@ -94,10 +93,8 @@ class Fleet:
 
 def publish_downloads(directory, script_bytes):
     """The script and a SHA256SUMS in the format the site publishes."""
-    # The site's own writer of SHA256SUMS (hooks/downloads.py).
-    spec = importlib.util.spec_from_file_location("site_downloads_hook", ROOT / "hooks" / "downloads.py")
-    downloads = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(downloads)
+    # The site's own writer of SHA256SUMS (hooks/sitelib, no MkDocs needed).
+    from sitelib import downloads
     directory.mkdir(parents=True, exist_ok=True)
     script = directory / "almalinux-migrate.sh"
     script.write_bytes(script_bytes)
