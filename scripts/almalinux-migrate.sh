@@ -2161,11 +2161,12 @@ check_excludes() {
   if ((${#SOURCE_PKGS[@]} > 0)); then
     vendor="$(rpm -q --qf '%{VENDOR}\n' -- "${SOURCE_PKGS[0]}" 2>/dev/null | head -n1)" || vendor=""
   fi
-  {
+  # Not a pipeline: report_excludes records findings in this shell.
+  report_excludes "release packages, or ${vendor:-the source vendor}'s builds that distro-sync replaces" < <(
     printf '%s noarch\n' "${SOURCE_PKGS[@]}" "${TARGET_PKGS[@]}"
     rpm -qa --qf '%{VENDOR}|%{NAME} %{ARCH}\n' 2>/dev/null |
       awk -F'|' -v v="${vendor}" 'v != "" && $1 == v { print $2 }'
-  } | report_excludes "release packages, or ${vendor:-the source vendor}'s builds that distro-sync replaces"
+  )
 }
 
 # After the download, before the point of no return: an exclude pattern that
@@ -2177,8 +2178,8 @@ check_download_excludes() {
   mapfile -t files < <(find "${CACHE_DIR}" -name '*.rpm' -type f)
   ((${#files[@]} > 0)) || return 0
   drop_findings package-excluded
-  rpm -qp --nosignature --qf '%{NAME} %{ARCH}\n' -- "${files[@]}" 2>/dev/null |
-    report_excludes "dnf downloaded them for the migration"
+  report_excludes "dnf downloaded them for the migration" < <(
+    rpm -qp --nosignature --qf '%{NAME} %{ARCH}\n' -- "${files[@]}" 2>/dev/null)
   if ((${#BLOCKERS[@]} > 0)); then
     PHASE="start"
     discard_work
