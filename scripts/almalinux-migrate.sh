@@ -238,6 +238,11 @@ readonly MIN_FREE_BOOT_MB=100
 readonly CURL_CONNECT_SECONDS=15
 readonly CURL_MAX_SECONDS=120
 readonly CURL_STALL_SECONDS=15
+# dnf's downloads (the migration's own dnf.conf): bytes per second below
+# which, for CURL_STALL_SECONDS, a transfer counts as stalled, and how often
+# dnf tries again.
+readonly DNF_MIN_RATE=1000
+readonly DNF_RETRIES=3
 readonly MAX_KEY_BYTES=262144
 # Bound for the repository metadata the preflight reads (repomd.xml, primary).
 readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
@@ -1253,6 +1258,10 @@ write_dnf_conf() {
     umask 077
     {
       printf '%s\n' '[main]' gpgcheck=1 sslverify=1 best=True skip_if_unavailable=False
+      # A mirror that stops sending is given up as curl's downloads are:
+      # under minrate bytes/s for timeout seconds, a few retries, then dnf fails
+      # (before the point of no return: nothing changed).
+      printf '%s\n' "timeout=${CURL_STALL_SECONDS}" "minrate=${DNF_MIN_RATE}" "retries=${DNF_RETRIES}"
       if [[ -r "${HOST_DNF_CONF}" ]]; then
         awk '/^[ \t]*\[/ { main = ($0 ~ /^[ \t]*\[main\][ \t]*$/); next }
              main && /^[ \t]*proxy(_username|_password|_auth_method)?[ \t]*=/ {
