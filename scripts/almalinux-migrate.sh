@@ -1459,21 +1459,28 @@ unpack_metadata() {
   esac
 }
 
-# The mirror's AppStream module metadata as modules_yaml_streams lines
-# (nothing when it has none or it cannot be read).
-mirror_module_streams() {
+# Prints the mirror's repodata file of type $2 (primary, modules) of
+# repository $1, unpacked; nothing when the mirror has none or it cannot be
+# read. Both reads are bounded like every metadata read.
+mirror_repodata() {
   local base href="" tmp
-  base="$(repo_url AppStream)"
+  base="$(repo_url "$1")"
   tmp="$(mktemp -d)" || return 0
   if fetch "${base}repodata/repomd.xml" "${tmp}/repomd.xml" "${MAX_METADATA_BYTES}" 2>/dev/null; then
-    href="$(awk '/<data type="modules">/ { p = 1 }
+    href="$(awk -v type="$2" 'index($0, "<data type=\"" type "\">") { p = 1 }
       p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }' \
       "${tmp}/repomd.xml")" || href=""
   fi
-  if [[ -n "${href}" ]] && fetch "${base}${href}" "${tmp}/modules" "${MAX_METADATA_BYTES}" 2>/dev/null; then
-    unpack_metadata "${href}" <"${tmp}/modules" 2>/dev/null | modules_yaml_streams || true
+  if [[ -n "${href}" ]] && fetch "${base}${href}" "${tmp}/data" "${MAX_METADATA_BYTES}" 2>/dev/null; then
+    unpack_metadata "${href}" <"${tmp}/data" 2>/dev/null || true
   fi
   rm -rf -- "${tmp}"
+}
+
+# The mirror's AppStream module metadata as modules_yaml_streams lines
+# (nothing when it has none or it cannot be read).
+mirror_module_streams() {
+  mirror_repodata AppStream modules | modules_yaml_streams || true
 }
 
 # The module metadata dnf downloaded for the migration's AppStream
@@ -2390,36 +2397,15 @@ check_module_streams() {
 # there provide (nothing when it cannot be read: the other checks report an
 # unreachable mirror).
 mirror_release_metadata() {
-  local base href="" tmp
-  local -a unpack=()
-  base="$(repo_url BaseOS)"
-  tmp="$(mktemp -d)" || return 0
-  if fetch "${base}repodata/repomd.xml" "${tmp}/repomd.xml" "${MAX_METADATA_BYTES}" 2>/dev/null; then
-    href="$(awk '/<data type="primary">/ { p = 1 }
-      p && /<location / { match($0, /href="[^"]*"/); print substr($0, RSTART + 6, RLENGTH - 7); exit }' \
-      "${tmp}/repomd.xml")" || href=""
-  fi
-  case "${href}" in
-    *.gz) unpack=(gzip -dc) ;;
-    *.xz) unpack=(xz -dc) ;;
-    *.zst) unpack=(zstd -dc) ;;
-    *.bz2) unpack=(bzip2 -dc) ;;
-    *.xml) unpack=(cat) ;;
-    *) ;;
-  esac
-  if ((${#unpack[@]} > 0)) && command -v "${unpack[0]}" >/dev/null &&
-    fetch "${base}${href}" "${tmp}/primary" "${MAX_METADATA_BYTES}" 2>/dev/null; then
-    "${unpack[@]}" <"${tmp}/primary" 2>/dev/null |
-      awk '/<name>[^<]*<\/name>/ { name = $0; sub(/.*<name>/, "", name); sub(/<\/name>.*/, "", name)
-          alma = (name ~ /^almalinux-/); if (alma) print "P " name
-          want = (name == "almalinux-release"); next }
-        want && /<version / { match($0, /ver="[^"]*"/); print "V " substr($0, RSTART + 5, RLENGTH - 6); want = 0 }
-        /<rpm:provides>/ { prov = 1; next }
-        /<\/rpm:provides>/ { prov = 0; next }
-        prov && alma && /<rpm:entry / { match($0, /name="[^"]*"/); print "P " substr($0, RSTART + 6, RLENGTH - 7) }' |
-      sort -u -V || true
-  fi
-  rm -rf -- "${tmp}"
+  mirror_repodata BaseOS primary |
+    awk '/<name>[^<]*<\/name>/ { name = $0; sub(/.*<name>/, "", name); sub(/<\/name>.*/, "", name)
+        alma = (name ~ /^almalinux-/); if (alma) print "P " name
+        want = (name == "almalinux-release"); next }
+      want && /<version / { match($0, /ver="[^"]*"/); print "V " substr($0, RSTART + 5, RLENGTH - 6); want = 0 }
+      /<rpm:provides>/ { prov = 1; next }
+      /<\/rpm:provides>/ { prov = 0; next }
+      prov && alma && /<rpm:entry / { match($0, /name="[^"]*"/); print "P " substr($0, RSTART + 6, RLENGTH - 7) }' |
+    sort -u -V || true
 }
 
 # Sets MIRROR_PROVIDES.
