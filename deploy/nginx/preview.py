@@ -4,7 +4,9 @@
 The server block is the HTTPS one of almalinux-docs.conf, taken as it is
 with two changes: its listen lines become one plain-HTTP address and its
 TLS lines (ssl_*, the HSTS include) are left out; the placeholder site path
-becomes the site being served. Everything the block includes (the generated
+becomes the site being served. Given a certificate directory (the browser
+benchmark measures bytes as a deployment sends them, over HTTP/2), the TLS
+lines stay, pointing at it, and the one listen line keeps `ssl http2`. Everything the block includes (the generated
 headers, site.conf, cache-map.conf) is the deployment's file.
 
 nginx runs unprivileged-style in a private prefix: its own pid file, logs
@@ -31,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 DEPLOY_CONF = HERE / "almalinux-docs.conf"
 # The path almalinux-docs.conf uses for the site; a deployer replaces it.
 SITE_PLACEHOLDER = "/srv/almalinux-docs/site"
+# The directory almalinux-docs.conf takes fullchain.pem and privkey.pem from.
+CERT_PLACEHOLDER = "/etc/ssl/almalinux-docs/"
 # Relative includes of almalinux-docs.conf name this directory.
 INCLUDE_DIR = "almalinux-docs"
 HSTS_INCLUDE = "_nginx/hsts.conf"
@@ -85,8 +89,10 @@ def is_tls(line: str) -> bool:
     return line.startswith("ssl_") or (line.startswith("include ") and HSTS_INCLUDE in line)
 
 
-def preview_server(text: str, listen: str, site_dir: Path) -> list[str]:
-    """The deployment's HTTPS server block with `listen` and without TLS."""
+def preview_server(text: str, listen: str, site_dir: Path,
+                   cert_dir: Path | None = None) -> list[str]:
+    """The deployment's HTTPS server block with `listen` and without TLS, or
+    with TLS from cert_dir (fullchain.pem, privkey.pem) when one is given."""
     _, servers = split_config(text)
     sites = [block for block in servers if any(line.startswith("root ") for line in block)]
     if len(sites) != 1:
@@ -96,10 +102,13 @@ def preview_server(text: str, listen: str, site_dir: Path) -> list[str]:
     for line in sites[0]:
         if line.startswith("listen "):
             if not listened:
-                lines.append(f"listen {listen};")
+                lines.append(f"listen {listen} ssl http2;" if cert_dir else f"listen {listen};")
                 listened = True
-        elif not is_tls(line):
-            lines.append(line.replace(SITE_PLACEHOLDER, str(site_dir)))
+        elif cert_dir or not is_tls(line):
+            line = line.replace(SITE_PLACEHOLDER, str(site_dir))
+            if cert_dir:
+                line = line.replace(CERT_PLACEHOLDER, f"{cert_dir}/")
+            lines.append(line)
     if not listened or not any(str(site_dir) in line for line in lines):
         raise PreviewError(f"{DEPLOY_CONF.name}: the site block has no listen line or "
                            f"does not use {SITE_PLACEHOLDER}")
@@ -107,7 +116,8 @@ def preview_server(text: str, listen: str, site_dir: Path) -> list[str]:
 
 
 def main_config(text: str, *, site_dir: Path, prefix: Path, listen: str,
-                access_log: str, error_log: str, user: str | None) -> str:
+                access_log: str, error_log: str, user: str | None,
+                cert_dir: Path | None = None) -> str:
     """A complete nginx.conf around the preview server block."""
     top, _ = split_config(text)
     temp = [f"{name}_temp_path {prefix / 'temp' / name};" for name in TEMP_DIRS]
@@ -119,7 +129,7 @@ def main_config(text: str, *, site_dir: Path, prefix: Path, listen: str,
         "sendfile on;",
         *top,
         "server {",
-        *(f"    {line}" for line in preview_server(text, listen, site_dir)),
+        *(f"    {line}" for line in preview_server(text, listen, site_dir, cert_dir)),
         "}",
     ]
     lines = [
@@ -152,8 +162,10 @@ def check_requirements(site_dir: Path) -> None:
 
 
 def prepare(site_dir: Path, prefix: Path, listen: str, *,
-            access_log: str = "off", error_log: str | None = None) -> Path:
-    """Write the preview configuration into prefix; return nginx.conf's path."""
+            access_log: str = "off", error_log: str | None = None,
+            cert_dir: Path | None = None) -> Path:
+    """Write the preview configuration into prefix; return nginx.conf's path.
+    With cert_dir, the server speaks TLS and HTTP/2 as deployed."""
     site_dir, prefix = Path(site_dir).resolve(), Path(prefix).resolve()
     check_requirements(site_dir)
     conf_dir = prefix / "conf"
@@ -170,7 +182,7 @@ def prepare(site_dir: Path, prefix: Path, listen: str, *,
     conf.write_text(main_config(
         DEPLOY_CONF.read_text(), site_dir=site_dir, prefix=prefix, listen=listen,
         access_log=access_log, error_log=error_log or str(prefix / "error.log"),
-        user=user))
+        user=user, cert_dir=Path(cert_dir).resolve() if cert_dir else None))
     return conf
 
 

@@ -4,7 +4,9 @@ The configuration is written by deploy/nginx/preview.py, the same code
 `make preview` runs: the HTTPS server block of almalinux-docs.conf with a
 local listen address and no TLS. nginx runs in a private prefix (pid file,
 logs, temporary files) inside a given directory and logs one JSON object
-per response, which the browser benchmark counts.
+per response, which the browser benchmark counts. With tls=True it keeps
+the block's TLS lines (HTTP/2, HSTS) with a throwaway self-signed
+certificate: the bytes a deployment really sends, headers compressed.
 """
 
 import importlib.util
@@ -50,9 +52,10 @@ class NginxServer:
     into site_dir; the site must exist by __enter__.
     """
 
-    def __init__(self, site_dir, workdir):
+    def __init__(self, site_dir, workdir, tls=False):
         self.site_dir = Path(site_dir)
         self.prefix = Path(workdir)
+        self.tls = tls
         self.port = free_port()
         self.access_log = self.prefix / "access.log"
         self.error_log = self.prefix / "error.log"
@@ -62,13 +65,27 @@ class NginxServer:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
+
+    def make_certificate(self):
+        """A one-day self-signed certificate for 127.0.0.1; its directory."""
+        certs = self.prefix / "certs"
+        certs.mkdir(parents=True, exist_ok=True)
+        made = subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")],
+            capture_output=True, text=True)
+        if made.returncode != 0:
+            raise NginxError(f"openssl could not make a test certificate:\n{made.stderr}")
+        return certs
 
     def configure(self):
         """Write the configuration and run nginx -t; the CompletedProcess."""
         self.conf = preview.prepare(
             self.site_dir, self.prefix, f"127.0.0.1:{self.port}",
-            access_log=str(self.access_log), error_log=str(self.error_log))
+            access_log=str(self.access_log), error_log=str(self.error_log),
+            cert_dir=self.make_certificate() if self.tls else None)
         self.check = preview.test_config(self.prefix, self.conf)
         return self.check
 

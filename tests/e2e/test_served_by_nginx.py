@@ -343,3 +343,33 @@ def test_preview_block_is_the_deployment_block_without_tls(tmp_path):
     assert any("hsts.conf" in line for line in dropped)
     assert "include almalinux-docs/site.conf;" in previewed
     assert f"include {site}/_nginx/security-headers.conf;" in previewed
+
+
+def test_preview_with_certificates_keeps_the_deployment_block_with_its_tls(tmp_path):
+    text = (DEPLOY / "almalinux-docs.conf").read_text()
+    _, servers = preview.split_config(text)
+    deployed = next(block for block in servers if any(l.startswith("root ") for l in block))
+    site, certs = Path("/some/site"), Path("/some/certs")
+    previewed = preview.preview_server(text, "127.0.0.1:9999", site, cert_dir=certs)
+    kept = [line.replace(preview.SITE_PLACEHOLDER, str(site))
+            .replace(preview.CERT_PLACEHOLDER, f"{certs}/")
+            for line in deployed if not line.startswith("listen ")]
+    assert previewed == ["listen 127.0.0.1:9999 ssl http2;", *kept]
+    assert f"ssl_certificate {certs}/fullchain.pem;" in previewed
+    assert f"include {site}/_nginx/hsts.conf;" in previewed
+
+
+def test_tls_preview_speaks_http2_with_hsts_like_the_deployment(built_site, tmp_path):
+    from nginxserver import NginxServer
+
+    with NginxServer(built_site, tmp_path, tls=True) as server:
+        assert server.url.startswith("https://")
+        result = subprocess.run(
+            ["curl", "-sk", "--http2", "-o", "/dev/null", "-D", "-",
+             "-w", "%{http_version}", server.url + "faq/"],
+            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    head, _, version = result.stdout.rpartition("\n")
+    assert version == "2", result.stdout
+    headers = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+    assert headers.get("strict-transport-security", "").strip() == security.HSTS, head
