@@ -3071,7 +3071,9 @@ check_swap_removals() {
 # changed). Changes DOWNGRADES and the TXN_* lists (read_transaction),
 # STATE, BLOCKERS, WARNINGS, PHASE.
 step_test_transaction() {
-  local script="${WORK_DIR}/swap-test.dnf" out
+  local script="${WORK_DIR}/swap-test.dnf" out started
+  # Its cost is logged: it lengthens every run, before anything is done.
+  started="$(now_ns)"
   swap_script >"${script}"
   # "dnf sh", not "dnf shell": only the swap itself runs "dnf shell", so the
   # log (and a fault injected into it) tells the two apart.
@@ -3090,7 +3092,7 @@ step_test_transaction() {
 $(printf '%s\n' "${out}" | tail -n 5)" "Read the dnf messages in the log."
   fi
   check_swap_removals
-  log "test transaction passed (rpm: dependencies, file conflicts, disk space): install ${#TXN_INSTALL[@]}, upgrade ${#TXN_UPGRADE[@]}, reinstall ${#TXN_REINSTALL[@]}, downgrade ${#DOWNGRADES[@]}, remove ${#TXN_REMOVE[@]}; left with their vendor: ${#LEFT_UNMIGRATED[@]}"
+  log "test transaction passed in $(awk -v s="${started}" -v e="$(now_ns)" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s (rpm: dependencies, file conflicts, disk space): install ${#TXN_INSTALL[@]}, upgrade ${#TXN_UPGRADE[@]}, reinstall ${#TXN_REINSTALL[@]}, downgrade ${#DOWNGRADES[@]}, remove ${#TXN_REMOVE[@]}; left with their vendor: ${#LEFT_UNMIGRATED[@]}"
 }
 
 step_verify_signatures() {

@@ -166,6 +166,17 @@ def test_swap_too_large_for_its_file_system_is_a_blocker_and_nothing_changes(
     assert not root.exists(BULKY)
 
 
+def test_migration_logs_what_its_test_transaction_cost(make_root, simel_lab, script_args):
+    # The benchmark weighs this figure against the whole run.
+    root = make_root(FAMILY)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    match = re.search(r"test transaction passed in (\d+\.\d{3}) s \(rpm: ", result.stdout)
+    assert match, result.stdout
+    assert 0 < float(match.group(1)) < result.seconds
+    assert match.group(0) in root.read("/var/log/almalinux-migrate.log")
+
+
 # dnf's way out of the unmet requirement is to remove simel-newer: a removal
 # no one accepted (or, where it cannot, an unresolved transaction).
 UNRESOLVED = {"transaction-dependency-problem", "dependent-packages"}
