@@ -2951,13 +2951,29 @@ transaction_table() {
 # Reads dnf's output of the swap transaction (stdin) and prints what keeps
 # it from running, "finding id<TAB>detail" lines: rpm's test transaction
 # (file conflicts, disk space), rpm's dependency check, or a resolution
-# that failed.
+# that failed. Disk space is one finding per file system and kind (space,
+# inodes): rpm names each package that does not fit, with the shortfall so
+# far, and dnf's "Error Summary" repeats the total ("At least 43MB more
+# space needed on the /opt filesystem."), which is the one that counts.
 transaction_problems() {
   awk -v OFS='\t' '
+    function disk_key(line, kind) {
+      kind = (line ~ /inodes|file nodes/) ? "inodes" : "space"
+      if (!match(line, / on the .* filesystem/)) return ""
+      return kind " " substr(line, RSTART + 8, RLENGTH - 19)
+    }
     /conflicts with file from package|conflicts between attempted installs of/ {
       sub(/^[ \t]+/, ""); print "transaction-file-conflict", $0; found = 1; next }
     /needs [0-9.]+ ?[KMG]?B? more space|more space needed on|needs [0-9]+ more inodes|more file nodes needed/ {
-      sub(/^[ \t]+/, ""); print "transaction-disk-space", $0; found = 1; next }
+      line = $0; sub(/^[ \t]+/, "", line); found = 1
+      key = disk_key(line)
+      if (key == "") { print "transaction-disk-space", line; next }
+      if (!(key in disk)) { keys[++nkeys] = key; disk[key] = "" }
+      if (line ~ /^At least/) { sub(/\.$/, "", line); total[key] = line; next }
+      disk[key] = line
+      if (match(line, /package [^ ]+ needs/))
+        pkgs[key] = pkgs[key] (pkgs[key] == "" ? "" : ", ") substr(line, RSTART + 8, RLENGTH - 14)
+      next }
     /^Transaction Summary/ { summary = 1 }
     /Transaction (check|test) error:/ { rpm = 1; next }
     rpm && /^[ \t]+[^ \t]/ { line = $0; sub(/^[ \t]+/, "", line); rpmerr = rpmerr (rpmerr == "" ? "" : "; ") line; next }
@@ -2966,6 +2982,11 @@ transaction_problems() {
       if ($0 ~ /^Error: Operation aborted/) next
       line = $0; sub(/^[ \t]+/, "", line); problems = problems (problems == "" ? "" : "; ") line }
     END {
+      for (i = 1; i <= nkeys; i++) {
+        key = keys[i]
+        if (key in total) print "transaction-disk-space", total[key] (pkgs[key] != "" ? " (installing " pkgs[key] ")" : "")
+        else print "transaction-disk-space", disk[key]
+      }
       if (found) exit
       if (!summary) print "transaction-dependency-problem", (problems != "" ? problems : "dnf could not resolve the transaction (no transaction table)")
       else if (rpmerr != "") print "transaction-dependency-problem", rpmerr }'
@@ -3050,7 +3071,9 @@ check_swap_removals() {
 # changed). Changes DOWNGRADES and the TXN_* lists (read_transaction),
 # STATE, BLOCKERS, WARNINGS, PHASE.
 step_test_transaction() {
-  local script="${WORK_DIR}/swap-test.dnf" out
+  local script="${WORK_DIR}/swap-test.dnf" out started
+  # Its cost is logged: it lengthens every run, before anything is done.
+  started="$(now_ns)"
   swap_script >"${script}"
   # "dnf sh", not "dnf shell": only the swap itself runs "dnf shell", so the
   # log (and a fault injected into it) tells the two apart.
@@ -3069,7 +3092,7 @@ step_test_transaction() {
 $(printf '%s\n' "${out}" | tail -n 5)" "Read the dnf messages in the log."
   fi
   check_swap_removals
-  log "test transaction passed (rpm: dependencies, file conflicts, disk space): install ${#TXN_INSTALL[@]}, upgrade ${#TXN_UPGRADE[@]}, reinstall ${#TXN_REINSTALL[@]}, downgrade ${#DOWNGRADES[@]}, remove ${#TXN_REMOVE[@]}; left with their vendor: ${#LEFT_UNMIGRATED[@]}"
+  log "test transaction passed in $(awk -v s="${started}" -v e="$(now_ns)" 'BEGIN { printf "%.3f", (e - s) / 1e9 }') s (rpm: dependencies, file conflicts, disk space): install ${#TXN_INSTALL[@]}, upgrade ${#TXN_UPGRADE[@]}, reinstall ${#TXN_REINSTALL[@]}, downgrade ${#DOWNGRADES[@]}, remove ${#TXN_REMOVE[@]}; left with their vendor: ${#LEFT_UNMIGRATED[@]}"
 }
 
 step_verify_signatures() {

@@ -286,6 +286,23 @@ Running transaction test
 Error: Transaction test error:
   installing package simel-newer-1.1-1.el9.noarch needs 2MB more space on the /opt filesystem
 """
+# dnf's real output: rpm's line for each package that does not fit (the
+# shortfall so far), then its summary of the largest space shortfall per
+# file system (not for inodes, nor for a mount point with a space in it).
+DISK_SUMMARY_OUTPUT = """Transaction Summary
+Running transaction test
+Error: Transaction test error:
+  installing package big-1.0-1.el9.noarch needs 2MB more space on the /opt filesystem
+  installing package bigger-1.0-1.el9.noarch needs 9MB more space on the /opt filesystem
+  installing package many-1.0-1.el9.noarch needs 12 more inodes on the /opt filesystem
+  installing package big-data-1.0-1.el9.noarch needs 1MB more space on the /srv/big data filesystem
+
+Error Summary
+-------------
+Disk Requirements:
+   At least 9MB more space needed on the /opt filesystem.
+
+"""
 UNRESOLVED_OUTPUT = """Error:
  Problem: cannot install the best candidate for the job
   - nothing provides simel-missing needed by simel-newer-1.1-1.el9.noarch
@@ -307,6 +324,22 @@ def test_transaction_problems_sort_dnfs_output_into_finding_ids(output, expected
     out = in_script('printf "%s" "$OUT" | transaction_problems', OUT=output)
     assert out.returncode == 0, out.stderr
     assert [line.split("\t")[0] for line in out.stdout.splitlines()] == ([expected] if expected else [])
+
+
+def test_disk_space_is_one_finding_per_file_system_with_dnfs_total_and_rpms_packages():
+    out = in_script('printf "%s" "$OUT" | transaction_problems', OUT=DISK_SUMMARY_OUTPUT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "transaction-disk-space\tAt least 9MB more space needed on the /opt filesystem"
+        " (installing big-1.0-1.el9.noarch, bigger-1.0-1.el9.noarch)",
+        "transaction-disk-space\tinstalling package many-1.0-1.el9.noarch"
+        " needs 12 more inodes on the /opt filesystem",
+        "transaction-disk-space\tinstalling package big-data-1.0-1.el9.noarch"
+        " needs 1MB more space on the /srv/big data filesystem"]
+    alone = in_script('printf "%s" "$OUT" | transaction_problems', OUT=DISK_OUTPUT)
+    assert alone.stdout.splitlines() == [
+        "transaction-disk-space\tinstalling package simel-newer-1.1-1.el9.noarch"
+        " needs 2MB more space on the /opt filesystem"]
 
 
 def test_transaction_table_reads_every_kind_and_wrapped_names():

@@ -3,11 +3,15 @@ resolves it, and vendor packages are handled as the script's table says.
 
 The faults: a FIPS provider package of another vendor owning the file
 AlmaLinux's openssl-libs also ships (only rpm's test transaction sees it:
-dnf's resolution has nothing to object to), and an AlmaLinux build with a
-requirement nothing provides. The vendor packages: RHEL/Oracle Linux's
+dnf's resolution has nothing to object to), an AlmaLinux build too large
+for the file system it installs into (rpm's disk-space check), and an
+AlmaLinux build with a requirement nothing provides. The vendor packages: RHEL/Oracle Linux's
 openssl-fips-provider-so (swapped for AlmaLinux's openssl-libs) and an
 insights-client (removed).
 """
+
+import re
+import subprocess
 
 import pytest
 
@@ -45,6 +49,42 @@ def unresolvable_mirror(simel_lab):
     pkg = package(NEWER, "1.2", "1.el9", "AlmaLinux", {f"/usr/share/{NEWER}/README": "1.2\n"},
                   requires=["simel-capability-nobody-provides"])
     return simel_lab.mirror_adding("unresolvable", {9: [pkg]})
+
+
+# An AlmaLinux simel-newer whose payload is a file of zeros in /opt: tiny
+# on the mirror (compressed), BULKY_MIB when installed; /opt is a tmpfs of
+# OPT_MIB, far below what the script's own preflight looks at (/, /var,
+# the work directory, /boot), so only rpm's disk-space check sees it.
+BULKY = f"/opt/{NEWER}/data.bin"
+BULKY_MIB = 48
+OPT_MIB = 8
+
+
+@pytest.fixture
+def bulky_mirror(simel_lab):
+    """The good mirror with an AlmaLinux simel-newer carrying BULKY."""
+    pkg = package(NEWER, "1.1", "2.el9", "AlmaLinux",
+                  {f"/usr/share/{NEWER}/README": "1.1\n", BULKY: bytes(BULKY_MIB << 20)})
+    return simel_lab.mirror_adding("bulky", {9: [pkg]})
+
+
+@pytest.fixture
+def small_opt():
+    """small_opt(root): a tmpfs of OPT_MIB at the root's /opt (the host's
+    mount; a root entered later sees it), unmounted after the test."""
+    mounted = []
+
+    def mount(root):
+        opt = root.path / "opt"
+        opt.mkdir(exist_ok=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={OPT_MIB}m,mode=0755",
+                        "simel-small-opt", str(opt)], check=True)
+        mounted.append(opt)
+        return root
+
+    yield mount
+    for opt in mounted:
+        subprocess.run(["umount", str(opt)], check=True)
 
 
 def install(root, simel_lab, tmp_path, packages):
@@ -98,6 +138,43 @@ def test_file_conflict_only_rpms_test_transaction_sees_is_a_blocker_and_nothing_
     assert unchanged(root, before) == []
     assert root.package("almalinux-release") is None
     assert root.read(FIPS) == "vendor provider\n"
+
+
+def test_swap_too_large_for_its_file_system_is_a_blocker_and_nothing_changes(
+        make_root, bulky_mirror, small_opt, script_args):
+    # The script's preflight passes (/ and /var have room); rpm's own check
+    # of the file system /opt is on fails: before the point of no return.
+    root = small_opt(make_root(FAMILY))
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
+    result = root.run_script("--report", REPORT, *script_args(root), mirror=bulky_mirror,
+                             timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    report = load_report(root.file(REPORT))
+    assert (report["status"], report["exit_code"]) == ("blocked", EXIT["BLOCKED"])
+    assert finding_ids(report, "blocker") == {"transaction-disk-space"}
+    assert "low-free-space" not in finding_ids(report)
+    details = [f["detail"] for f in report["findings"] if f["id"] == "transaction-disk-space"]
+    # One finding for the one file system: the amount, where, and for what.
+    assert len(details) == 1, details
+    assert re.fullmatch(rf"At least \d+MB more space needed on the /opt filesystem "
+                        rf"\(installing {NEWER}-1\.1-2\.el9\.noarch\)", details[0]), details
+    assert details[0] in result.output
+    assert "point of no return" not in result.output
+    assert unchanged(root, before) == []
+    assert root.package("almalinux-release") is None
+    assert root.package(NEWER).version == "1.0"
+    assert not root.exists(BULKY)
+
+
+def test_migration_logs_what_its_test_transaction_cost(make_root, simel_lab, script_args):
+    # The benchmark weighs this figure against the whole run.
+    root = make_root(FAMILY)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    match = re.search(r"test transaction passed in (\d+\.\d{3}) s \(rpm: ", result.stdout)
+    assert match, result.stdout
+    assert 0 < float(match.group(1)) < result.seconds
+    assert match.group(0) in root.read("/var/log/almalinux-migrate.log")
 
 
 # dnf's way out of the unmet requirement is to remove simel-newer: a removal
