@@ -99,7 +99,7 @@ readonly FINDINGS=(
   "vendor-support-tools|warning|Support tools of the source vendor are removed|Nothing to do; they only work with the source vendor's subscription or support service."
   "vendor-cloud-client|warning|The source vendor's cloud update client is removed|Nothing to do: the AlmaLinux repositories replace the cloud provider's update service for the source system."
   "vendor-kernel|warning|A kernel AlmaLinux does not build stays installed|Reboot into AlmaLinux's kernel, then remove the kernels named (dnf remove); with Secure Boot they will no longer boot."
-  "vendor-repositories|warning|Repository packages of the source vendor are removed or replaced|Nothing to do; for EPEL on AlmaLinux install epel-release if it was not installed in their place."
+  "vendor-repositories|warning|Repository packages of the source vendor are removed or replaced|Nothing to do; for EPEL on AlmaLinux install epel-release if it was not installed in their place; set up an Oracle add-on repository again by hand only if you still need it."
   "vendor-branding|info|Branding packages are replaced by AlmaLinux's|Nothing to do."
   "removal-accepted|warning|Packages removed as accepted with --allow-remove|Nothing to do; install their AlmaLinux counterparts afterwards if you need them."
   "insecure-http|warning|The mirror is plain http|Use an https:// or file:/// mirror."
@@ -153,17 +153,22 @@ readonly SOURCE_RELEASE_PKGS=(
 #           counterpart is replaced by distro-sync instead);
 #   remove  removed;
 #   keep    left installed, with a warning.
-# Sources: almalinux-deploy's removal lists (github.com/AlmaLinux/almalinux-deploy,
-# e.g. pull requests 219, 232 and 247 for the FIPS providers).
+# The first row a name matches decides (oracle-epel-release-el* before
+# oracle-*-release-el*). Sources: almalinux-deploy's removal and branding
+# lists (github.com/AlmaLinux/almalinux-deploy, e.g. pull requests 219, 232
+# and 247 for the FIPS providers), convert2rhel's per-vendor package lists
+# (github.com/oamg/convert2rhel, convert2rhel/data/*/x86_64/configs/) and
+# leapp's list of RHUI clients (github.com/oamg/leapp-repository,
+# repos/system_upgrade/common/libraries/rhui.py).
 readonly VENDOR_PKGS=(
-  "openssl-fips-provider openssl-fips-provider-so|vendor-fips-provider|swap|openssl-libs|RHEL and Oracle Linux 9.4+ ship the FIPS provider apart from openssl-libs; AlmaLinux's openssl-libs carries its own, so both would own /usr/lib64/ossl-modules/fips.so"
+  "openssl-fips-provider openssl-fips-provider-so|vendor-fips-provider|swap|openssl-libs|RHEL 9.4+ (and rebuilds of its sources) ships the FIPS provider apart from openssl-libs; AlmaLinux's openssl-libs carries its own, so both would own /usr/lib64/ossl-modules/fips.so"
   "fips-provider-next|vendor-fips-provider|swap|openssl-libs|CentOS Stream 9's newer FIPS provider, which owns /usr/lib64/ossl-modules/fips.so like AlmaLinux's openssl-libs"
   "insights-client rhc rhc-worker-playbook|vendor-support-tools|remove||Red Hat Insights and the Red Hat connector: they report to Red Hat's services only"
   "libreport-rhel libreport-rhel-* libreport-plugin-rhtsupport|vendor-support-tools|remove||libreport's Red Hat support case and Bugzilla plugins"
-  "rh-amazon-rhui-client* rhui-azure-rhel* google-rhui-client-rhel*|vendor-cloud-client|remove||RHEL's cloud repository configuration (the RHUI clients of AWS, Azure and Google Cloud, used there instead of subscription-manager)"
+  "rh-amazon-rhui-client* rhui-azure-rhel* google-rhui-client-rhel* aliyun_rhui_rhel*|vendor-cloud-client|remove||RHEL's cloud repository configuration (the RHUI clients of AWS, Azure, Google Cloud and Alibaba Cloud, used there instead of subscription-manager)"
   "kernel-uek kernel-uek-*|vendor-kernel|keep||Oracle's Unbreakable Enterprise Kernel: no AlmaLinux build; it stays bootable (not under Secure Boot) until removed"
-  "oraclelinux-developer-release-el*|vendor-repositories|remove||Oracle Linux's developer repositories (Oracle's servers only; the UEK repositories come with oraclelinux-release-el*, removed with it)"
   "oracle-epel-release-el*|vendor-repositories|swap|epel-release|Oracle's EPEL mirror repositories; AlmaLinux's extras repository has epel-release"
+  "oraclelinux-*-release-el* oracle-*-release-el*|vendor-repositories|remove||Oracle Linux's add-on repositories (developer, Automation Manager, Instant Client, Cloud Native Environment ...): Oracle's servers, Oracle's signing key; the UEK repositories come with oraclelinux-release-el*, removed with it"
   "epel-next-release|vendor-repositories|remove||EPEL Next: EPEL packages built for CentOS Stream, newer than AlmaLinux's libraries"
   "centos-logos centos-logos-httpd centos-logos-ipa centos-backgrounds centos-indexhtml|vendor-branding|swap|almalinux-*|CentOS branding"
   "rocky-logos rocky-logos-httpd rocky-logos-ipa rocky-backgrounds rocky-indexhtml|vendor-branding|swap|almalinux-*|Rocky Linux branding"

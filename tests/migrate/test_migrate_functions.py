@@ -253,9 +253,18 @@ def test_vendor_table_rows_name_a_declared_finding_and_a_known_action():
         assert names and what, names
     covered = " ".join(row[0] for row in rows)
     for name in ("openssl-fips-provider-so", "fips-provider-next", "insights-client", "rhc",
-                 "libreport-rhel-*", "kernel-uek", "oraclelinux-developer-release-el*",
-                 "oracle-epel-release-el*", "epel-next-release", "centos-logos", "redhat-logos"):
+                 "rhc-worker-playbook", "libreport-rhel-*", "kernel-uek", "aliyun_rhui_rhel*",
+                 "oraclelinux-*-release-el*", "oracle-*-release-el*", "oracle-epel-release-el*",
+                 "epel-next-release", "centos-logos", "redhat-logos"):
         assert name in covered.split(), name
+
+
+def test_vendor_table_leaves_the_release_packages_to_the_release_swap():
+    # A name is declared once: the release packages the swap removes anyway
+    # match no row of the vendor table (a row would report them twice).
+    names = in_script('printf "%s\\n" "${SOURCE_RELEASE_PKGS[@]}" | vendor_matches').stdout
+    assert in_script('printf "%s\\n" "${SOURCE_RELEASE_PKGS[@]}"').stdout.split()
+    assert names == ""
 
 
 def test_branding_packages_are_the_vendor_tables_branding_rows():
@@ -269,6 +278,15 @@ def test_branding_packages_are_the_vendor_tables_branding_rows():
     ("libreport-rhel-bugzilla", "vendor-support-tools remove "),
     ("kernel-uek-core", "vendor-kernel keep "),
     ("rocky-logos-httpd", "vendor-branding swap almalinux-logos-httpd"),
+    ("rhui-azure-rhel9-sap-ha", "vendor-cloud-client remove "),
+    ("google-rhui-client-rhel810-sap", "vendor-cloud-client remove "),
+    ("aliyun_rhui_rhel9", "vendor-cloud-client remove "),
+    # Oracle's EPEL row comes before the row for Oracle's other repositories.
+    ("oracle-epel-release-el9", "vendor-repositories swap epel-release"),
+    ("oraclelinux-developer-release-el9", "vendor-repositories remove "),
+    ("oraclelinux-automation-manager-release-el8", "vendor-repositories remove "),
+    ("oracle-instantclient-release-el8", "vendor-repositories remove "),
+    ("oraclelinux-release-el9", ""),
     ("bash", ""),
 ])
 def test_vendor_matches_applies_the_tables_globs(name, expected):

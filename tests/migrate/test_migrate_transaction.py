@@ -5,9 +5,10 @@ The faults: a FIPS provider package of another vendor owning the file
 AlmaLinux's openssl-libs also ships (only rpm's test transaction sees it:
 dnf's resolution has nothing to object to), an AlmaLinux build too large
 for the file system it installs into (rpm's disk-space check), and an
-AlmaLinux build with a requirement nothing provides. The vendor packages: RHEL/Oracle Linux's
-openssl-fips-provider-so (swapped for AlmaLinux's openssl-libs) and an
-insights-client (removed).
+AlmaLinux build with a requirement nothing provides. The vendor packages:
+RHEL/Oracle Linux's openssl-fips-provider-so (swapped for AlmaLinux's
+openssl-libs), an insights-client and an Oracle add-on repository package
+(removed).
 """
 
 import re
@@ -255,3 +256,27 @@ def test_insights_client_is_handled_as_the_table_says(make_root, simel_lab, tmp_
     result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
     assert_migrated(root, simel_lab, result) if action == "remove" else None
     assert (root.package("insights-client") is None) == (action in ("remove", "swap"))
+
+
+def test_oracle_add_on_repository_package_is_removed_with_the_release(make_root, simel_lab,
+                                                                      tmp_path, script_args):
+    # Its repository needs Oracle's dnf variables and key, which leave with
+    # oraclelinux-release: kept, it would be a broken third-party repository.
+    name = "oracle-instantclient-release-el8"
+    assert action_of("oracle-*-release-el*") == "remove"
+    repo_file = "/etc/yum.repos.d/oracle-instantclient-ol8.repo"
+    repo = ("[ol8_oracle_instantclient21]\nname=Oracle Instant Client 21\n"
+            "baseurl=https://yum$ociregion.$ocidomain/repo/OracleLinux/OL8/oracle/"
+            "instantclient21/$basearch/\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-oracle\n"
+            "gpgcheck=1\nenabled=1\n")
+    root = install(make_root("ol8"), simel_lab, tmp_path,
+                   [package(name, "1.0", "2.el8", "Oracle America", {repo_file: repo})])
+    check = root.run_script("--check", "--report", REPORT, *script_args(root, yes=False))
+    assert check.returncode == EXIT["OK"], str(check)
+    loaded = load_report(root.file(REPORT))
+    assert "vendor-repositories" in finding_ids(loaded, "warning")
+    assert name in check.stdout
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert_migrated(root, simel_lab, result)
+    assert root.package(name) is None
+    assert not root.exists(repo_file)
