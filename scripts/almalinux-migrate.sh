@@ -193,6 +193,9 @@ readonly VERSIONLOCK_CONF="/etc/dnf/plugins/versionlock.conf"
 readonly VERSIONLOCK_LIST="/etc/dnf/plugins/versionlock.list"
 # SSSD's caches (LDB files), which an older sssd build cannot read.
 readonly SSSD_DB_DIR="/var/lib/sss/db"
+# dnf's EL8 module state (one NAME.module file per module); dnf 4 has no
+# option for another place.
+readonly MODULES_DIR="/etc/dnf/modules.d"
 
 # The newest AlmaLinux release of each major when this script was published
 # (must equal data/releases.yml, a test checks). A mirror whose
@@ -1427,7 +1430,7 @@ module_stream_target() {
 enabled_module_streams() {
   local file
   shopt -s nullglob
-  for file in /etc/dnf/modules.d/*.module; do
+  for file in "${MODULES_DIR}"/*.module; do
     awk -F= '{ sub(/^[ \t]+/, "", $1); sub(/[ \t]+$/, "", $1); gsub(/^[ \t]+|[ \t]+$/, "", $2) }
       $1 == "name" { name = $2 } $1 == "stream" { stream = $2 } $1 == "state" { state = $2 }
       END { if (state == "enabled" && name != "" && stream != "") print name, stream }' "${file}"
@@ -1481,6 +1484,27 @@ module_switch_commands() {
     IFS=: read -r name from to <<<"${entry}"
     printf 'module switch-to %s:%s\n' "${name}" "${to}"
   done
+}
+
+# What identifies dnf's module state (/etc/dnf/modules.d): names, types,
+# modes, times and contents.
+module_state_digest() {
+  [[ -d "${MODULES_DIR}" ]] || return 0
+  find "${MODULES_DIR}" -printf '%P %y %m %T@\n' | sort
+  find "${MODULES_DIR}" -type f -exec sha256sum -- {} + | sort
+}
+
+# Puts dnf's module state back from the copy in $1 (made with cp -a before a
+# dnf command; none when there was no MODULES_DIR) if it differs from
+# digest $2, and says so. Before the point of no return nothing may change.
+restore_module_state() {
+  local copy="$1" before="$2"
+  if [[ "$(module_state_digest)" != "${before}" ]]; then
+    rm -rf -- "${MODULES_DIR}"
+    [[ ! -d "${copy}" ]] || cp -a -- "${copy}" "${MODULES_DIR}"
+    warn "dnf changed ${MODULES_DIR} in the test transaction (it writes the module state when the package transaction comes out empty, tsflags=test or not): put back as it was"
+  fi
+  rm -rf -- "${copy}"
 }
 
 # Unpacks a repodata file (by its name's ending) from stdin to stdout.
@@ -3090,17 +3114,22 @@ check_swap_removals() {
 # transaction: its output decides. A problem is a blocker (exit 4, nothing
 # changed). On EL8 the module streams the swap switches are switched in the
 # same dnf shell first, so the modular packages resolve as in the swap; dnf
-# keeps that switch in memory under tsflags=test (the transaction is never
-# empty: it installs almalinux-release). Changes DOWNGRADES and the TXN_*
+# keeps that switch in memory under tsflags=test, unless the package
+# transaction comes out empty (a resolution that failed): then it writes it,
+# and restore_module_state puts it back. Changes DOWNGRADES and the TXN_*
 # lists (read_transaction), STATE, BLOCKERS, WARNINGS, PHASE.
 step_test_transaction() {
-  local script="${WORK_DIR}/swap-test.dnf" out
+  local script="${WORK_DIR}/swap-test.dnf" modules="${WORK_DIR}/modules.d-before-test" out before
   local -a remaps
   mapfile -t remaps < <(pending_module_remaps)
   swap_script "${remaps[@]}" >"${script}"
+  before="$(module_state_digest)"
+  rm -rf -- "${modules}"
+  [[ ! -d "${MODULES_DIR}" ]] || cp -a -- "${MODULES_DIR}" "${modules}"
   # "dnf sh", not "dnf shell": only the swap itself runs "dnf shell", so the
   # log (and a fault injected into it) tells the two apart.
   out="$(LC_ALL=C dnf_run pre --cacheonly --setopt=tsflags=test sh "${script}" 2>&1)" || true
+  restore_module_state "${modules}" "${before}"
   rm -f -- "${script}"
   printf '%s\n' "${out}" >&2
   read_transaction "${out}"

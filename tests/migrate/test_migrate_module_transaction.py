@@ -14,7 +14,7 @@ import re
 import pytest
 
 from migrate_script import EXIT, finding_ids, load_report
-from simel import RPMDB_VOLATILE, diff_digests, rpms
+from simel import OLDER, RPMDB_VOLATILE, diff_digests, rpms
 from test_migrate_scenarios import MIGRATION_TIMEOUT, state_of
 
 FAMILY = "ol8"
@@ -90,6 +90,26 @@ def test_conflict_only_the_new_module_stream_brings_is_a_blocker_before_any_chan
     assert root.package(VIRT).vendor == "Oracle America"
 
 
+def test_removal_only_the_new_module_stream_forces_is_a_blocker_before_any_change(
+        make_root, simel_lab, script_args):
+    # virt:rhel's simel-virt needs the source's newer simel-older, which the
+    # distro-sync downgrades: resolved together, dnf removes simel-virt.
+    pkg = package(VIRT, "8.0.0", ALMA_VIRT_RELEASE, "AlmaLinux",
+                  {f"/usr/share/{VIRT}/README": f"{VIRT} 8.0.0-{ALMA_VIRT_RELEASE}\n"},
+                  requires=[f"{OLDER} >= 2.0"])
+    mirror = simel_lab.mirror_adding("virt-needs-older", {8: [pkg]}, tree="AppStream")
+    root = make_root(FAMILY)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
+    result = root.run_script("--report", REPORT, *script_args(root), mirror=mirror,
+                             timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert finding_ids(load_report(root.file(REPORT)), "blocker") == {"dependent-packages"}
+    assert f"would remove {VIRT}" in result.output
+    assert "point of no return" not in result.output
+    assert unchanged(root, before) == []
+    assert root.package(VIRT).vendor == "Oracle America"
+
+
 def test_check_resolves_the_module_packages_of_the_almalinux_stream(make_root, script_args):
     root = make_root(FAMILY)
     before = root.digest(exclude=UNCHANGED_EXCEPT)
@@ -136,3 +156,39 @@ def test_resume_before_the_swap_switches_the_stream_in_the_swap(make_root, scrip
     assert stream_of(root) == "rhel"
     assert root.package(VIRT).keyid == simel_lab.alma_key(8).keyid
     assert "module virt: stream ol remapped to rhel in the swap transaction" in second.output
+
+
+# Stands in for dnf (the root's /usr/sbin comes first on the script's PATH)
+# in the test transaction only: of its shell script it keeps the module
+# stream change (as "module enable", which brings no packages along) and
+# drops every package command, so the package transaction comes out empty,
+# as a resolution that failed leaves it. The real dnf then writes the new
+# stream to /etc/dnf/modules.d, tsflags=test or not.
+EMPTY_TEST_TRANSACTION = """#!/bin/bash
+if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
+  script="${@: -1}"
+  { sed -n 's/^module switch-to /module enable /p' "$script"; echo run; } > "$script.tmp"
+  mv "$script.tmp" "$script"
+  exec /usr/bin/dnf --setopt=module_stream_switch=True "$@"
+fi
+exec /usr/bin/dnf "$@"
+"""
+
+
+def test_module_state_dnf_writes_in_an_empty_test_transaction_is_put_back(
+        make_root, script_args):
+    root = make_root(FAMILY)
+    sbin = root.path / "usr/sbin"
+    sbin.mkdir(exist_ok=True)
+    (sbin / "dnf").write_text(EMPTY_TEST_TRANSACTION)
+    (sbin / "dnf").chmod(0o755)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
+    modules = root.digest_of("etc/dnf/modules.d")
+    result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
+    # No package transaction, no rpm test: the run stops with nothing changed.
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert "dnf did not run rpm's test of the swap transaction" in result.output
+    assert root.digest_of("etc/dnf/modules.d") == modules
+    assert stream_of(root) == "ol"
+    assert unchanged(root, before) == []
+    assert "dnf changed /etc/dnf/modules.d in the test transaction" in result.output
