@@ -192,3 +192,33 @@ def test_module_state_dnf_writes_in_an_empty_test_transaction_is_put_back(
     assert stream_of(root) == "ol"
     assert unchanged(root, before) == []
     assert "dnf changed /etc/dnf/modules.d in the test transaction" in result.output
+
+
+# Stands in for dnf: the first swap transaction (swap and distro-sync, with
+# the module switch) fails without running; the rest is the real dnf.
+FIRST_SWAP_FAILS = """#!/bin/bash
+if [[ " $* " == *" shell "* && ! -e /var/tmp/first-swap-failed ]]; then
+  : > /var/tmp/first-swap-failed
+  exit 1
+fi
+exec /usr/bin/dnf "$@"
+"""
+
+
+def test_swap_without_the_distro_sync_still_gets_the_stream_switched_before_the_sync(
+        make_root, script_args, simel_lab):
+    root = make_root(FAMILY)
+    sbin = root.path / "usr/sbin"
+    sbin.mkdir(exist_ok=True)
+    (sbin / "dnf").write_text(FIRST_SWAP_FAILS)
+    (sbin / "dnf").chmod(0o755)
+    result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["OK"], str(result)
+    assert root.exists("/var/tmp/first-swap-failed")
+    assert "swapping the release packages alone" in result.output
+    # The release swap alone carries no module switch: it comes after it,
+    # on its own, and the final distro-sync moves simel-virt to virt:rhel.
+    assert SEPARATE_SWITCH.search(result.output), str(result)
+    assert "module virt: stream ol remapped to rhel\n" in result.output
+    assert stream_of(root) == "rhel"
+    assert root.package(VIRT).keyid == simel_lab.alma_key(8).keyid
