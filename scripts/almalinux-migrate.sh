@@ -1474,10 +1474,11 @@ pending_module_remaps() {
 # dnf shell commands that switch the modules of the remaps in $@
 # ("name:from:to"), the command the download resolved: the commands after
 # them in the same shell resolve against the AlmaLinux stream, and dnf
-# writes the new module state only when it runs the transaction for real
-# (never under tsflags=test). Not "module reset" and "module enable": within
-# one dnf process, enable after reset fails ("Cannot enable multiple
-# streams"); switch-to also allows the stream change (module_stream_switch).
+# writes the new module state just before rpm runs the transaction (under
+# tsflags=test only if no package changes: step_test_transaction). Not
+# "module reset" and "module enable": within one dnf process, enable after
+# reset fails ("Cannot enable multiple streams"); switch-to also allows the
+# stream change (module_stream_switch).
 module_switch_commands() {
   local entry name from to
   for entry in "$@"; do
@@ -1497,6 +1498,7 @@ module_state_digest() {
 # Puts dnf's module state back from the copy in $1 (made with cp -a before a
 # dnf command; none when there was no MODULES_DIR) if it differs from
 # digest $2, and says so. Before the point of no return nothing may change.
+# Changes the files in MODULES_DIR (back to what they were).
 restore_module_state() {
   local copy="$1" before="$2"
   if [[ "$(module_state_digest)" != "${before}" ]]; then
@@ -3700,9 +3702,10 @@ ignore_hangup() {
 }
 
 # --check: dnf resolves the whole swap transaction (swap_script, with the
-# EL8 module switch: module_remaps) from the mirror's metadata, in a directory inside CHECK_TMP that cleanup removes
-# (repositories, dnf.conf, metadata cache, logs, history: nothing outside
-# it). What it would install, remove and downgrade goes to the report; a
+# EL8 module switch of module_remaps) from the mirror's metadata, in a
+# directory inside CHECK_TMP that cleanup removes (repositories, dnf.conf,
+# metadata cache, logs, history: nothing outside it; --assumeno stops dnf
+# before it would write the module state). What it would install, remove and downgrade goes to the report; a
 # removal beyond the swap's own replaces the preflight's guess
 # (check_dependents); a transaction that does not resolve is a blocker.
 # Skipped when the mirror or its key failed (their findings say so) or
