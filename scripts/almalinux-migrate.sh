@@ -3286,9 +3286,15 @@ swap_with_dnf() {
   local install="$2"
   local also="${3:-}"
   local -a names remaps
+  local entry name from to
   read -r -a names <<<"${install}"
   read -r -a remaps <<<"${4:-}"
   download_verified install --allowerasing "${names[@]}" || return 1
+  # The new stream's packages: the distro-sync below resolves under the old.
+  for entry in "${remaps[@]}"; do
+    IFS=: read -r name from to <<<"${entry}"
+    download_verified module switch-to "${name}:${to}" || return 1
+  done
   if [[ -n "${also}" ]]; then
     download_verified "${also}" || return 1
   fi

@@ -10,6 +10,7 @@ conflict.
 """
 
 import re
+import shutil
 
 import pytest
 
@@ -221,4 +222,21 @@ def test_swap_without_the_distro_sync_still_gets_the_stream_switched_before_the_
     assert SEPARATE_SWITCH.search(result.output), str(result)
     assert "module virt: stream ol remapped to rhel\n" in result.output
     assert stream_of(root) == "rhel"
+    assert root.package(VIRT).keyid == simel_lab.alma_key(8).keyid
+
+
+def test_resume_without_the_cache_downloads_the_new_streams_packages_for_the_swap(
+        make_root, script_args, simel_lab):
+    root = make_root(FAMILY)
+    root.inject_kill("dnf", match=" shell ", when="before")
+    first = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert first.killed and root.fault_fired("dnf"), str(first)
+    root.remove_faults()
+    # The cache is gone (removed by hand): what the swap needs, virt:rhel's
+    # packages among it, is downloaded and checked again.
+    shutil.rmtree(root.path / "var/lib/almalinux-migrate/cache")
+    second = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert second.returncode == EXIT["OK"], str(second)
+    assert "swapping the release packages alone" not in second.output, str(second)
+    assert "module virt: stream ol remapped to rhel in the swap transaction" in second.output
     assert root.package(VIRT).keyid == simel_lab.alma_key(8).keyid
