@@ -3,10 +3,13 @@ are switched inside the swap transaction itself, so rpm's test transaction
 before the point of no return and --check's resolution see exactly what the
 swap after it runs: the modular packages of the AlmaLinux stream.
 
-The fault: AlmaLinux's virt:rhel build of simel-virt ships a file a local
-package on the host already owns. dnf's resolution has nothing against it;
-only rpm's test of the swap, and only with the stream switched, sees the
-conflict.
+The faults, each only the AlmaLinux stream brings: its simel-virt ships a
+file a local package on the host already owns (dnf's resolution has nothing
+against it; rpm's test of the swap sees it), or needs the source's newer
+simel-older, which the distro-sync downgrades (dnf would remove it). dnf
+writes the module state even under tsflags=test when the package
+transaction comes out empty: a stand-in for dnf provokes that. Resumes
+switch a stream once: in the swap, or after a swap that could not.
 """
 
 import re
