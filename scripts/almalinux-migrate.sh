@@ -198,6 +198,9 @@ readonly VERSIONLOCK_CONF="/etc/dnf/plugins/versionlock.conf"
 readonly VERSIONLOCK_LIST="/etc/dnf/plugins/versionlock.list"
 # SSSD's caches (LDB files), which an older sssd build cannot read.
 readonly SSSD_DB_DIR="/var/lib/sss/db"
+# dnf's EL8 module state (one NAME.module file per module); dnf 4 has no
+# option for another place.
+readonly MODULES_DIR="/etc/dnf/modules.d"
 
 # The newest AlmaLinux release of each major when this script was published
 # (must equal data/releases.yml, a test checks). A mirror whose
@@ -1432,7 +1435,7 @@ module_stream_target() {
 enabled_module_streams() {
   local file
   shopt -s nullglob
-  for file in /etc/dnf/modules.d/*.module; do
+  for file in "${MODULES_DIR}"/*.module; do
     awk -F= '{ sub(/^[ \t]+/, "", $1); sub(/[ \t]+$/, "", $1); gsub(/^[ \t]+|[ \t]+$/, "", $2) }
       $1 == "name" { name = $2 } $1 == "stream" { stream = $2 } $1 == "state" { state = $2 }
       END { if (state == "enabled" && name != "" && stream != "") print name, stream }' "${file}"
@@ -1451,6 +1454,64 @@ module_remaps() {
     to="$(module_stream_target "${name}" "${stream}" <<<"${MODULE_STREAMS}")" || to="-"
     [[ "${to}" == "${stream}" ]] || printf '%s %s %s\n' "${name}" "${stream}" "${to}"
   done < <(enabled_module_streams)
+}
+
+# Whether EL8 module $1 is enabled on stream $2 (/etc/dnf/modules.d).
+module_enabled_on() {
+  # Not grep -q: it could stop reading early, and pipefail would count that.
+  enabled_module_streams | grep -xF -- "$1 $2" >/dev/null
+}
+
+# The module remaps of this migration (STATE[MODULE_REMAPS], "name:from:to"
+# entries) whose module is not enabled on its AlmaLinux stream yet, one a
+# line: what the swap transaction has to switch.
+pending_module_remaps() {
+  local entry name from to
+  local -a remaps
+  ((MAJOR == 8)) || return 0
+  read -r -a remaps <<<"${STATE[MODULE_REMAPS]:-}"
+  for entry in "${remaps[@]}"; do
+    IFS=: read -r name from to <<<"${entry}"
+    module_enabled_on "${name}" "${to}" || printf '%s\n' "${entry}"
+  done
+}
+
+# dnf shell commands that switch the modules of the remaps in $@
+# ("name:from:to"), the command the download resolved: the commands after
+# them in the same shell resolve against the AlmaLinux stream, and dnf
+# writes the new module state just before rpm runs the transaction (under
+# tsflags=test only if no package changes: step_test_transaction). Not
+# "module reset" and "module enable": within one dnf process, enable after
+# reset fails ("Cannot enable multiple streams"); switch-to also allows the
+# stream change (module_stream_switch).
+module_switch_commands() {
+  local entry name from to
+  for entry in "$@"; do
+    IFS=: read -r name from to <<<"${entry}"
+    printf 'module switch-to %s:%s\n' "${name}" "${to}"
+  done
+}
+
+# What identifies dnf's module state (/etc/dnf/modules.d): names, types,
+# modes, times and contents.
+module_state_digest() {
+  [[ -d "${MODULES_DIR}" ]] || return 0
+  find "${MODULES_DIR}" -printf '%P %y %m %T@\n' | sort
+  find "${MODULES_DIR}" -type f -exec sha256sum -- {} + | sort
+}
+
+# Puts dnf's module state back from the copy in $1 (made with cp -a before a
+# dnf command; none when there was no MODULES_DIR) if it differs from
+# digest $2, and says so. Before the point of no return nothing may change.
+# Changes the files in MODULES_DIR (back to what they were).
+restore_module_state() {
+  local copy="$1" before="$2"
+  if [[ "$(module_state_digest)" != "${before}" ]]; then
+    rm -rf -- "${MODULES_DIR}"
+    [[ ! -d "${copy}" ]] || cp -a -- "${copy}" "${MODULES_DIR}"
+    warn "dnf changed ${MODULES_DIR} in the test transaction (it writes the module state when the package transaction comes out empty, tsflags=test or not): put back as it was"
+  fi
+  rm -rf -- "${copy}"
 }
 
 # Unpacks a repodata file (by its name's ending) from stdin to stdout.
@@ -2910,7 +2971,8 @@ step_download() {
       discard_work
       bail "${EXIT_BLOCKED}" "module ${name} is enabled on stream ${from}, which the AlmaLinux repositories do not have. Nothing changed."
     fi
-    # --downloadonly: the stream stays as it is; remap-modules switches it.
+    # --downloadonly: the stream stays as it is; the swap transaction
+    # switches it (and the test transaction tests that).
     dnf_run pre --downloadonly module switch-to "${name}:${to}" ||
       die "downloading the packages of module stream ${name}:${to} failed" "Check the mirror, the network and the dnf messages above."
     remaps+="${remaps:+ }${name}:${from}:${to}"
@@ -2926,10 +2988,12 @@ step_download() {
 }
 
 # The dnf shell script of the swap transaction (swap_with_dnf runs the same
-# one): remove the source's release-side and vendor packages, install
-# AlmaLinux's, distro-sync everything else.
+# one): switch the EL8 module streams of the remaps in $@ ("name:from:to"),
+# remove the source's release-side and vendor packages, install AlmaLinux's,
+# distro-sync everything else.
 swap_script() {
   local -a old
+  module_switch_commands "$@"
   mapfile -t old < <(installed_names "${SOURCE_PKGS[@]}")
   ((${#old[@]} > 0)) && printf 'remove %s\n' "${old[*]}"
   printf 'install %s\n' "${TARGET_PKGS[*]}"
@@ -2956,10 +3020,12 @@ transaction_table() {
 # Reads dnf's output of the swap transaction (stdin) and prints what keeps
 # it from running, "finding id<TAB>detail" lines: rpm's test transaction
 # (file conflicts, disk space), rpm's dependency check, or a resolution
-# that failed. Disk space is one finding per file system and kind (space,
-# inodes): rpm names each package that does not fit, with the shortfall so
-# far, and dnf's "Error Summary" repeats the total ("At least 43MB more
-# space needed on the /opt filesystem."), which is the one that counts.
+# that failed; also a module switch dnf could not make (it resolves and
+# tests the rest of the script all the same, against the old stream). Disk
+# space is one finding per file system and kind (space, inodes): rpm names
+# each package that does not fit, with the shortfall so far, and dnf's
+# "Error Summary" repeats the total ("At least 43MB more space needed on the
+# /opt filesystem."), which is the one that counts.
 transaction_problems() {
   awk -v OFS='\t' '
     function disk_key(line, kind) {
@@ -2980,10 +3046,11 @@ transaction_problems() {
         pkgs[key] = pkgs[key] (pkgs[key] == "" ? "" : ", ") substr(line, RSTART + 8, RLENGTH - 14)
       next }
     /^Transaction Summary/ { summary = 1 }
+    /^Unable to resolve argument|^broken groups or modules:|^Error: Problems in request:/ { request = 1 }
     /Transaction (check|test) error:/ { rpm = 1; next }
     rpm && /^[ \t]+[^ \t]/ { line = $0; sub(/^[ \t]+/, "", line); rpmerr = rpmerr (rpmerr == "" ? "" : "; ") line; next }
     rpm { rpm = 0 }
-    /^Error:|^Problem|^ *- |nothing provides|is needed by|but none of the providers/ {
+    /^Error:|^Problem|^ *- |nothing provides|is needed by|but none of the providers|^Unable to resolve argument|^broken groups or modules:/ {
       if ($0 ~ /^Error: Operation aborted/) next
       line = $0; sub(/^[ \t]+/, "", line); problems = problems (problems == "" ? "" : "; ") line }
     END {
@@ -2994,6 +3061,7 @@ transaction_problems() {
       }
       if (found) exit
       if (!summary) print "transaction-dependency-problem", (problems != "" ? problems : "dnf could not resolve the transaction (no transaction table)")
+      else if (request) print "transaction-dependency-problem", problems
       else if (rpmerr != "") print "transaction-dependency-problem", rpmerr }'
 }
 
@@ -3073,16 +3141,26 @@ check_swap_removals() {
 # erase and install in one transaction, so every file a release package
 # hands over reads as a conflict. "dnf shell" exits 0 after a failed
 # transaction: its output decides. A problem is a blocker (exit 4, nothing
-# changed). Changes DOWNGRADES and the TXN_* lists (read_transaction),
-# STATE, BLOCKERS, WARNINGS, PHASE.
+# changed). On EL8 the module streams the swap switches are switched in the
+# same dnf shell first, so the modular packages resolve as in the swap; dnf
+# keeps that switch in memory under tsflags=test, unless the package
+# transaction comes out empty (a resolution that failed): then it writes it,
+# and restore_module_state puts it back. Changes DOWNGRADES and the TXN_*
+# lists (read_transaction), STATE, BLOCKERS, WARNINGS, PHASE.
 step_test_transaction() {
-  local script="${WORK_DIR}/swap-test.dnf" out started
+  local script="${WORK_DIR}/swap-test.dnf" modules="${WORK_DIR}/modules.d-before-test" out before started
+  local -a remaps
   # Its cost is logged: it lengthens every run, before anything is done.
   started="$(now_ns)"
-  swap_script >"${script}"
+  mapfile -t remaps < <(pending_module_remaps)
+  swap_script "${remaps[@]}" >"${script}"
+  before="$(module_state_digest)"
+  rm -rf -- "${modules}"
+  [[ ! -d "${MODULES_DIR}" ]] || cp -a -- "${MODULES_DIR}" "${modules}"
   # "dnf sh", not "dnf shell": only the swap itself runs "dnf shell", so the
   # log (and a fault injected into it) tells the two apart.
   out="$(LC_ALL=C dnf_run pre --cacheonly --setopt=tsflags=test sh "${script}" 2>&1)" || true
+  restore_module_state "${modules}" "${before}"
   rm -f -- "${script}"
   printf '%s\n' "${out}" >&2
   read_transaction "${out}"
@@ -3187,7 +3265,7 @@ confirm() {
 # Steps after the point of no return (each one can be re-run).
 #######################################
 step_swap_release() {
-  local -a old new have missing=()
+  local -a old new have missing=() remaps=() carried=()
   local pkg
   run rpm --import "$(key_file)" || die "cannot import the AlmaLinux key into the rpm database"
   remove_duplicates
@@ -3201,8 +3279,11 @@ step_swap_release() {
   if ((${#missing[@]} > 0)); then
     # One transaction: rpm installs the new packages before it erases the old,
     # so an interruption leaves at least one release package installed. The
-    # distro-sync joins it, so the system spends the least time half-migrated.
-    if swap_with_dnf "${old[*]}" "${missing[*]}" distro-sync; then
+    # distro-sync joins it, so the system spends the least time half-migrated;
+    # so does the EL8 module switch (dnf writes it just before rpm runs).
+    mapfile -t remaps < <(pending_module_remaps)
+    carried=("${remaps[@]}")
+    if swap_with_dnf "${old[*]}" "${missing[*]}" distro-sync "${remaps[*]}"; then
       SYNCED=1
     else
       warn "the swap with distro-sync failed; swapping the release packages alone"
@@ -3217,25 +3298,37 @@ step_swap_release() {
     run rpm -e --nodeps -- "${old[@]}" || die "cannot remove ${old[*]}"
   fi
   rpm -q almalinux-release >/dev/null 2>&1 || die "almalinux-release is not installed after the swap"
+  # A swap without the distro-sync (or with rpm) switched no stream; nor did
+  # a run that stopped after an earlier swap.
+  apply_module_remaps "${carried[@]}"
   if ((SYNCED == 1)); then verify_migrated all; else verify_migrated release; fi
   disable_source_repos
   log "release packages swapped: $(rpm -q "${new[@]}" | paste -sd' ' -)"
 }
 
-# One dnf transaction: remove $1, install $2, then the command in $3 (if any).
-# What it needs is downloaded and verified first; the transaction itself runs
-# from the verified cache only.
+# One dnf transaction: switch the module streams of the remaps in $4
+# ("name:from:to" entries, space-separated; if any), remove $1, install $2,
+# then the command in $3 (if any). What it needs is downloaded and verified
+# first; the transaction itself runs from the verified cache only.
 swap_with_dnf() {
   local remove="$1"
   local install="$2"
   local also="${3:-}"
-  local -a names
+  local -a names remaps
+  local entry name from to
   read -r -a names <<<"${install}"
+  read -r -a remaps <<<"${4:-}"
   download_verified install --allowerasing "${names[@]}" || return 1
+  # The new stream's packages: the distro-sync below resolves under the old.
+  for entry in "${remaps[@]}"; do
+    IFS=: read -r name from to <<<"${entry}"
+    download_verified module switch-to "${name}:${to}" || return 1
+  done
   if [[ -n "${also}" ]]; then
     download_verified "${also}" || return 1
   fi
   {
+    module_switch_commands "${remaps[@]}"
     [[ -n "${remove}" ]] && printf 'remove %s\n' "${remove}"
     printf 'install %s\n' "${install}"
     [[ -n "${also}" ]] && printf '%s\n' "${also}"
@@ -3308,24 +3401,45 @@ step_configure_repos() {
   shopt -u nullglob
 }
 
-# Module state only (no package changes: the swap's distro-sync switches the
-# packages, downloaded and verified before the point of no return).
+# The EL8 module remaps (decided before the point of no return from the
+# mirror's module metadata, STATE[MODULE_REMAPS]) are part of the swap
+# transaction, as rpm's test transaction tested them: until the swap this
+# step changes nothing. After it (a resume) the streams are made sure of.
 step_remap_modules() {
-  local name from to entry
-  local -a remaps
   if ((MAJOR != 8)); then
     log "module streams: nothing to remap on EL${MAJOR}"
     return 0
   fi
-  # Decided before the point of no return from the mirror's module metadata.
+  if ! swap_happened; then
+    log "module streams: switched in the swap transaction${STATE[MODULE_REMAPS]:+ (${STATE[MODULE_REMAPS]})}"
+    return 0
+  fi
+  apply_module_remaps
+}
+
+# Enables each module of STATE[MODULE_REMAPS] on its AlmaLinux stream where
+# it is not yet (module state only: the distro-sync switches the packages,
+# downloaded and verified before the point of no return); once on it, never
+# again. $@: the remaps the swap transaction carried, logged as its own.
+apply_module_remaps() {
+  local name from to entry
+  local -a remaps
+  ((MAJOR == 8)) || return 0
   read -r -a remaps <<<"${STATE[MODULE_REMAPS]:-}"
   for entry in "${remaps[@]}"; do
     IFS=: read -r name from to <<<"${entry}"
+    if module_enabled_on "${name}" "${to}"; then
+      if [[ " $* " == *" ${entry} "* ]]; then
+        log "module ${name}: stream ${from} remapped to ${to} in the swap transaction"
+      else
+        log "module ${name}: already on stream ${to}"
+      fi
+      continue
+    fi
     dnf_run post module reset "${name}" || die "cannot reset module ${name}"
     dnf_run post module enable "${name}:${to}" || die "cannot enable module ${name}:${to}"
     log "module ${name}: stream ${from} remapped to ${to}"
   done
-  log "module streams checked"
 }
 
 # A run killed inside an rpm transaction can leave two copies of a package.
@@ -3622,18 +3736,19 @@ ignore_hangup() {
   trap '' HUP
 }
 
-# --check: dnf resolves the whole swap transaction (swap_script) from the
-# mirror's metadata, in a directory inside CHECK_TMP that cleanup removes
-# (repositories, dnf.conf, metadata cache, logs, history: nothing outside
-# it). What it would install, remove and downgrade goes to the report; a
+# --check: dnf resolves the whole swap transaction (swap_script, with the
+# EL8 module switch of module_remaps) from the mirror's metadata, in a
+# directory inside CHECK_TMP that cleanup removes (repositories, dnf.conf,
+# metadata cache, logs, history: nothing outside it; --assumeno stops dnf
+# before it would write the module state). What it would install, remove and downgrade goes to the report; a
 # removal beyond the swap's own replaces the preflight's guess
 # (check_dependents); a transaction that does not resolve is a blocker.
 # Skipped when the mirror or its key failed (their findings say so) or
 # without root (dnf would refuse). Changes the TXN_* lists, DOWNGRADES,
 # LEFT_UNMIGRATED, DEPENDENTS, BLOCKERS, WARNINGS.
 check_transaction() {
-  local dir out id
-  local -a removals
+  local dir out id name from to
+  local -a removals remaps=()
   [[ -n "${CHECK_TMP}" && -s "${CHECK_TMP}/key" ]] && ((EUID == 0)) || return 0
   for id in key-untrusted mirror-unreachable mirror-no-baseos mirror-no-appstream; do
     [[ " ${FINDING_IDS[*]} " != *" ${id} "* ]] || return 0
@@ -3646,7 +3761,11 @@ check_transaction() {
   write_dnf_conf "${dir}/dnf.conf"
   install -m 0600 /dev/null "${dir}/repos.d/almalinux-migrate.repo"
   write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null
-  swap_script >"${dir}/swap.dnf"
+  # A module without an AlmaLinux stream ("-") is a blocker of its own.
+  while read -r name from to; do
+    [[ -n "${name}" && "${to}" != "-" ]] && remaps+=("${name}:${from}:${to}")
+  done < <(module_remaps)
+  swap_script "${remaps[@]}" >"${dir}/swap.dnf"
   out="$(LC_ALL=C dnf_run check sh "${dir}/swap.dnf" 2>&1 </dev/null)" || true
   rm -rf -- "${dir}"
   read_transaction "${out}"

@@ -330,6 +330,16 @@ Install 4 Packages
 Operation aborted.
 Error: Operation aborted.
 """
+# dnf 4.14 in one shell: "module reset" then "module enable" of another
+# stream fails, and the rest of the script still resolves and tests fine.
+MODULE_SWITCH_FAILED_OUTPUT = """Cannot enable multiple streams for module 'virt'
+Unable to resolve argument virt:rhel
+Error: Problems in request:
+broken groups or modules: virt:rhel
+Transaction Summary
+Running transaction test
+Transaction test succeeded.
+"""
 
 
 @pytest.mark.parametrize("output,expected", [
@@ -337,7 +347,9 @@ Error: Operation aborted.
     (DISK_OUTPUT, "transaction-disk-space"),
     (UNRESOLVED_OUTPUT, "transaction-dependency-problem"),
     (RESOLVED_OUTPUT, ""),
-], ids=["file-conflict", "disk-space", "unresolved", "resolved-and-aborted"])
+    (MODULE_SWITCH_FAILED_OUTPUT, "transaction-dependency-problem"),
+], ids=["file-conflict", "disk-space", "unresolved", "resolved-and-aborted",
+        "module-switch-failed"])
 def test_transaction_problems_sort_dnfs_output_into_finding_ids(output, expected):
     out = in_script('printf "%s" "$OUT" | transaction_problems', OUT=output)
     assert out.returncode == 0, out.stderr
