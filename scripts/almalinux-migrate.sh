@@ -955,8 +955,35 @@ curl_config() {
   printf 'user = "%s"\n' "${auth//\"/\\\"}"
 }
 
+# The first probe of the mirror that got no usable answer (no connection, a
+# stall, a refused redirect: anything but an HTTP error status), kept in a
+# file of the preflight's scratch directory so that probes run in subshells
+# share it. Later probes fail at once with it instead of each waiting out its
+# own time bound, and the preflight reports it (check_mirror_failure).
+# Nothing is kept while there is no scratch directory.
+mirror_failure_file() {
+  [[ -n "${CHECK_TMP}" && -d "${CHECK_TMP}" ]] || return 1
+  printf '%s/mirror-failure' "${CHECK_TMP}"
+}
+
+# Prints the mirror's first failure ("cannot download URL: why"); false when
+# there was none.
+mirror_failure() {
+  local file
+  file="$(mirror_failure_file)" && [[ -s "${file}" ]] && cat -- "${file}"
+}
+
+# Keeps $1 as the mirror's failure unless one is kept already.
+note_mirror_failure() {
+  local file
+  file="$(mirror_failure_file)" || return 0
+  [[ -s "${file}" ]] || printf '%s\n' "$1" >"${file}"
+}
+
 # Downloads a URL (file:// read directly, https/http with curl) into a file,
-# at most $3 bytes. On a failure it says, on stderr, which URL and why.
+# at most $3 bytes. On a failure it says, on stderr, which URL and why; one
+# that is not an HTTP error status is kept (note_mirror_failure), and once
+# one is kept it fails at once with it.
 fetch() {
   local url="$1"
   local out="$2"
@@ -972,6 +999,10 @@ fetch() {
       head -c "$((max + 1))" -- "${url#file://}" >"${out}" || rc=$?
       ;;
     *)
+      if err="$(mirror_failure)"; then
+        printf '%s\n' "${err}" >&2
+        return 1
+      fi
       mapfile -t opts < <(curl_opts)
       err="$({ curl "${opts[@]}" --max-filesize "${max}" -- "${url}" < <(curl_config) |
         head -c "$((max + 1))" >"${out}"; } 2>&1)" || rc=$?
@@ -983,20 +1014,31 @@ fetch() {
     return 1
   fi
   if ((rc != 0)); then
+    err="cannot download ${url}: ${err:-exit status ${rc}}"
     err="${err//$'\n'/ }"
-    printf 'cannot download %s: %s\n' "${url}" "${err:-exit status ${rc}}" >&2
+    ((rc == 22)) || [[ "${url}" == file://* ]] || note_mirror_failure "${err}"
+    printf '%s\n' "${err}" >&2
     return 1
   fi
 }
 
+# True (0) when the mirror has the URL, 1 when it answers that it has not (an
+# HTTP error status), 2 when it gives no usable answer (kept, see
+# note_mirror_failure, or kept earlier).
 url_exists() {
-  local url="$1"
+  local url="$1" err="" rc=0
   local -a opts
   case "${url}" in
     file://*) [[ -r "${url#file://}" ]] ;;
     *)
+      mirror_failure >/dev/null && return 2
       mapfile -t opts < <(curl_opts)
-      curl "${opts[@]}" -o /dev/null -- "${url}" < <(curl_config) 2>/dev/null
+      err="$(curl "${opts[@]}" -o /dev/null -- "${url}" < <(curl_config) 2>&1)" || rc=$?
+      ((rc != 0)) || return 0
+      ((rc != 22)) || return 1
+      err="cannot download ${url}: ${err:-exit status ${rc}}"
+      note_mirror_failure "${err//$'\n'/ }"
+      return 2
       ;;
   esac
 }
@@ -2475,7 +2517,7 @@ report_removals() {
 # Adds to BLOCKERS and WARNINGS; sets CHECK_TMP (the downloaded key file,
 # which step_fetch_key takes over).
 check_mirror_and_key() {
-  local reason
+  local reason rc
   if [[ "${MIRROR}" == http://* ]]; then
     finding insecure-http "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata and hold this system at old, vulnerable builds"
   fi
@@ -2489,10 +2531,15 @@ check_mirror_and_key() {
     finding mirror-unreachable "AlmaLinux mirror unreachable: ${reason:-$(key_url) is empty}"
     return
   fi
-  if ! url_exists "$(repo_url BaseOS)repodata/repomd.xml"; then
+  # No answer at all (2) is check_mirror_failure's to report.
+  rc=0
+  url_exists "$(repo_url BaseOS)repodata/repomd.xml" || rc=$?
+  if ((rc == 1)); then
     finding mirror-no-baseos "AlmaLinux mirror has no BaseOS repository at $(repo_url BaseOS)"
   fi
-  if ! url_exists "$(repo_url AppStream)repodata/repomd.xml"; then
+  rc=0
+  url_exists "$(repo_url AppStream)repodata/repomd.xml" || rc=$?
+  if ((rc == 1)); then
     finding mirror-no-appstream "AlmaLinux mirror has no AppStream repository at $(repo_url AppStream)"
   fi
   if ! command -v gpg >/dev/null; then
@@ -2503,7 +2550,18 @@ check_mirror_and_key() {
   fi
 }
 
+# A probe of the mirror that got no usable answer (mirror_failure) is a
+# blocker, reported once, naming the URL. Adds to BLOCKERS.
+check_mirror_failure() {
+  local reason
+  reason="$(mirror_failure)" || return 0
+  [[ " ${FINDING_IDS[*]} " != *" mirror-unreachable "* ]] || return 0
+  finding mirror-unreachable "AlmaLinux mirror unreachable: ${reason}"
+}
+
 # Sets CONTAINER, SECURE_BOOT, SOURCE_PKGS, TARGET_PKGS and the findings.
+# The key comes first from the mirror: when the mirror does not answer, that
+# is what the report names, and later probes fail at once (mirror_failure).
 preflight() {
   drop_findings
   detect_container
@@ -2519,6 +2577,7 @@ preflight() {
     check_efi_partition
   fi
   check_releasever_pin
+  check_mirror_and_key
   check_mirror_release
   find_release_packages
   if ! check_rpmdb; then
@@ -2541,7 +2600,7 @@ preflight() {
   else
     finding no-bootloader "no bootloader found (container?): the bootloader step will be skipped"
   fi
-  check_mirror_and_key
+  check_mirror_failure
 }
 
 print_report() {
@@ -2829,28 +2888,38 @@ step_prepare_repos() {
   mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
   install -m 0600 /dev/null "${REPOS_DIR}/almalinux-migrate.repo"
   write_dnf_conf
-  checked="$(write_repos "${REPOS_DIR}/almalinux-migrate.repo" "$(key_file)" mirrorlist)"
+  checked="$(write_repos "${REPOS_DIR}/almalinux-migrate.repo" "$(key_file)" mirrorlist)" ||
+    die "AlmaLinux mirror unreachable: $(mirror_failure || printf 'a repository probe failed')" \
+      "Check the --mirror URL, the network and the proxy, then run the script again."
   log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}; signed metadata (repomd.xml.asc, checked):${checked:- none}"
 }
 
 # Appends the mirror's repositories to the repo file $1, with the key file
 # $2; $3 "mirrorlist" (file:// trees are read through a mirrorlist, see
-# repo_location) or "baseurl". Prints the ids whose repomd.xml is signed.
+# repo_location) or "baseurl". Prints the ids whose repomd.xml is signed;
+# fails when a probe of the mirror got no answer (mirror_failure says which).
 write_repos() {
   local file="$1" key="$2" how="$3"
-  local entry id dir signed checked="" location
+  local entry id dir signed checked="" location rc
   local -a repos=(baseos:BaseOS appstream:AppStream)
   if ((MAJOR == 8)); then repos+=(powertools:PowerTools); else repos+=(crb:CRB); fi
   repos+=(extras:extras)
   for entry in "${repos[@]}"; do
     id="${entry%%:*}"
     dir="${entry#*:}"
-    if [[ "${id}" != "baseos" && "${id}" != "appstream" ]] &&
-      ! url_exists "$(repo_url "${dir}")repodata/repomd.xml"; then
-      continue
+    # A probe the mirror does not answer fails this: a stalled signature
+    # is not an unsigned repository.
+    if [[ "${id}" != "baseos" && "${id}" != "appstream" ]]; then
+      rc=0
+      url_exists "$(repo_url "${dir}")repodata/repomd.xml" || rc=$?
+      ((rc != 2)) || return 1
+      ((rc == 0)) || continue
     fi
     signed=0
-    if url_exists "$(repo_url "${dir}")repodata/repomd.xml.asc"; then
+    rc=0
+    url_exists "$(repo_url "${dir}")repodata/repomd.xml.asc" || rc=$?
+    ((rc != 2)) || return 1
+    if ((rc == 0)); then
       signed=1
       checked+=" ${id}"
     fi
@@ -3617,7 +3686,11 @@ check_transaction() {
     --export >"${dir}/key.asc" 2>/dev/null || return 0
   write_dnf_conf "${dir}/dnf.conf"
   install -m 0600 /dev/null "${dir}/repos.d/almalinux-migrate.repo"
-  write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null
+  if ! write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null; then
+    rm -rf -- "${dir}"
+    check_mirror_failure
+    return 0
+  fi
   swap_script >"${dir}/swap.dnf"
   out="$(LC_ALL=C dnf_run check sh "${dir}/swap.dnf" 2>&1 </dev/null)" || true
   rm -rf -- "${dir}"

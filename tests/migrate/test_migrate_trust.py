@@ -199,6 +199,38 @@ def test_stalled_mirror_fails_within_the_time_bound_naming_the_url(
     assert f"cannot download {server.url}/RPM-GPG-KEY-AlmaLinux-{MAJOR}" in result.stdout
 
 
+
+# What each repository file is, for a mirror that stalls on it: the first
+# request for it is the one the script must name.
+STALLED_REPOSITORY_FILES = {
+    "repositories": (FAMILY, rf"^/{MAJOR}/"),
+    "primary": (FAMILY, r"/BaseOS/.*-primary\.xml"),
+    "modules": ("ol8", r"/AppStream/.*-modules\.yaml"),   # ol8 has a module enabled
+}
+
+
+@pytest.mark.parametrize("what", list(STALLED_REPOSITORY_FILES))
+def test_mirror_stalling_after_the_key_fails_the_check_in_time_naming_the_url(
+        what, make_root, script_args, http_mirror):
+    # The key arrives; the repository files it then reads never do.
+    family, pattern = STALLED_REPOSITORY_FILES[what]
+    root = make_root(family)
+    major = root.family.major
+    server = http_mirror()
+    server.stall_matching(pattern)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    bound = 2 * CURL["STALL"] + CURL["CONNECT"]
+    result = root.run_script("--check", *insecure_args(root, script_args, server.url,
+                                                       yes=False), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert f"/RPM-GPG-KEY-AlmaLinux-{major}" in server.requests
+    assert server.stalls, server.requests
+    assert result.seconds < bound, result.seconds
+    assert f"mirror unreachable: cannot download {server.url}{server.stalls[0]}" in result.stdout, \
+        str(result)
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
 def test_mirror_password_is_used_but_never_printed_logged_or_saved(
         make_root, script_args, http_mirror, simel_lab):
     root = make_root(FAMILY)
