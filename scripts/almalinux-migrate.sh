@@ -239,8 +239,12 @@ readonly CURL_CONNECT_SECONDS=15
 readonly CURL_MAX_SECONDS=120
 readonly CURL_STALL_SECONDS=15
 # dnf's downloads (the migration's own dnf.conf): bytes per second below
-# which, for CURL_STALL_SECONDS, a transfer counts as stalled, and how often
-# dnf tries again.
+# which, for CURL_STALL_SECONDS (dnf's timeout, also its connect timeout), a
+# transfer counts as stalled, and how often dnf tries again. dnf counts the
+# failed transfers of a whole command, not per file (and 0 would mean
+# forever): a mirror that stalls ends a dnf command after at most
+# DNF_RETRIES + 1 stalled transfers, (DNF_RETRIES + 1) * CURL_STALL_SECONDS
+# seconds, less when dnf has several files in flight.
 readonly DNF_MIN_RATE=1000
 readonly DNF_RETRIES=3
 readonly MAX_KEY_BYTES=262144
@@ -313,6 +317,7 @@ declare -a KEEP_LOCKED=()      # ... of those, the ones kept at their builds (dn
 MODULE_STREAMS=""              # the mirror's EL8 module streams (modules_yaml_streams lines)
 REPORT_STATUS=""               # the report's status where the exit code does not tell
 REPORT_MESSAGE=""              # the error that ended the run, for the report
+DOWNLOAD_ERROR=""              # dnf's first error about a download that failed (dnf_download)
 
 #######################################
 # Output helpers.
@@ -1410,11 +1415,36 @@ verify_migrated() {
   log "rpm database checked: ${#names[@]} package name(s) that must be AlmaLinux's are (${scope})"
 }
 
+# dnf's first error about a download, from its messages on stdin: the
+# "[MIRROR] file: why ... for URL" line (which file, from where, why), or
+# else its first "Error:" line; nothing when there is neither.
+download_error() {
+  awk '/^\[MIRROR\] / && mirror == "" { mirror = $0; sub(/^\[MIRROR\] +/, "", mirror) }
+       /^Error: / && error == "" { error = $0 }
+       END { if (mirror != "") print mirror; else if (error != "") print error }'
+}
+
+# dnf_run pre --downloadonly "$@", its messages shown as ever and kept; when
+# it fails, DOWNLOAD_ERROR says which download failed and why (download_error),
+# for the message that ends the run. Changes DOWNLOAD_ERROR.
+dnf_download() {
+  local messages rc=0
+  DOWNLOAD_ERROR=""
+  messages="$(mktemp)"
+  dnf_run pre --downloadonly "$@" 2>&1 | tee -- "${messages}" || rc=$?
+  if ((rc != 0)); then
+    DOWNLOAD_ERROR="$(redact "$(download_error <"${messages}")")"
+  fi
+  rm -f -- "${messages}"
+  return "${rc}"
+}
+
 # After the point of no return: downloads what the dnf command "$@" needs
 # (nothing when the verified cache has it), checks the new packages against
 # the verified key, and only then may a "dnf_run post" run from the cache.
+# Changes DOWNLOAD_ERROR (dnf_download).
 download_verified() {
-  dnf_run pre --downloadonly "$@" || return 1
+  dnf_download "$@" || return 1
   verify_new_packages
 }
 
@@ -2975,15 +3005,15 @@ step_download() {
       bail "${EXIT_BLOCKED}" "module ${name} is enabled on stream ${from}, which the AlmaLinux repositories do not have. Nothing changed."
     fi
     # --downloadonly: the stream stays as it is; remap-modules switches it.
-    dnf_run pre --downloadonly module switch-to "${name}:${to}" ||
-      die "downloading the packages of module stream ${name}:${to} failed" "Check the mirror, the network and the dnf messages above."
+    dnf_download module switch-to "${name}:${to}" ||
+      die "downloading the packages of module stream ${name}:${to} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
     remaps+="${remaps:+ }${name}:${from}:${to}"
   done < <(module_remaps)
   state_save MODULE_REMAPS "${remaps}"
-  dnf_run pre --downloadonly install --allowerasing "${TARGET_PKGS[@]}" ||
-    die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
-  dnf_run pre --downloadonly distro-sync ||
-    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
+  dnf_download install --allowerasing "${TARGET_PKGS[@]}" ||
+    die "downloading the AlmaLinux release packages failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
+  dnf_download distro-sync ||
+    die "downloading the AlmaLinux packages (distro-sync) failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
   check_download_excludes
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
@@ -3395,7 +3425,7 @@ remove_duplicates() {
                  print ((nevras[k, f[1]] > 1) ? "same" : "other"), line[k, i] } }')
   ((${#reinstall[@]} > 0)) || return 0
   download_verified reinstall "${reinstall[@]}" ||
-    die "cannot download ${reinstall[*]} to reinstall it"
+    die "cannot download ${reinstall[*]} to reinstall it${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}"
   for nevra in "${reinstall[@]}"; do
     warn "interrupted reinstall left ${nevra} twice: installing it again"
     run rpm -e --allmatches --nodeps --noscripts --justdb -- "${nevra}" ||
@@ -3413,7 +3443,7 @@ step_distro_sync() {
   fi
   remove_duplicates
   download_verified distro-sync ||
-    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+    die "downloading the AlmaLinux packages (distro-sync) failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
   dnf_run post distro-sync || failed=1
   # The list of what is not migrated says more than dnf's status.
   verify_migrated all
@@ -3442,7 +3472,7 @@ step_kernel() {
   if [[ -z "$(alma_kernels)" ]]; then
     warn "no AlmaLinux kernel is installed (kernels: ${kernels[*]}): installing AlmaLinux's kernel"
     download_verified install kernel ||
-      die "cannot download AlmaLinux's kernel" "Check the mirror and the network; the system has no AlmaLinux kernel yet, do not reboot."
+      die "cannot download AlmaLinux's kernel${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network; the system has no AlmaLinux kernel yet, do not reboot."
     dnf_run post install kernel ||
       die "cannot install AlmaLinux's kernel" "Read the dnf messages above; the system has no AlmaLinux kernel yet, do not reboot."
   fi
@@ -3799,10 +3829,10 @@ switch_mirror() {
   done
   if ((${#missing[@]} > 0)); then
     download_verified install --allowerasing "${missing[@]}" ||
-      die "downloading the AlmaLinux release packages from ${MIRROR} failed" "Check the mirror and the network."
+      die "downloading the AlmaLinux release packages from ${MIRROR} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
   fi
   download_verified distro-sync ||
-    die "downloading the AlmaLinux packages from ${MIRROR} failed" "Check the mirror, the network and the dnf messages above."
+    die "downloading the AlmaLinux packages from ${MIRROR} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
   state_save MIRROR "${MIRROR}"
   rm -rf -- "${MIRROR_SWITCH_DIR}"
   log "mirror ${MIRROR}: key and packages verified; the migration goes on with it"

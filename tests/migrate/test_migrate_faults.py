@@ -7,9 +7,11 @@ a tmpfs over /var/lib (root, like the simulated systems). The others run
 the script unmodified in a simulated EL root.
 """
 
+import re
 import shlex
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +258,47 @@ def test_reader_gone_after_the_ponr_lets_the_run_finish_and_log_everything(
     assert "==> finish" in log
     assert state_of(root)["STEP"] == "done"
     assert root.os_release()["ID"] == "almalinux"
+
+
+# ----------------------------------------------------------------------------- a stalled mirror
+SCRIPT_TEXT = SCRIPT.read_text()
+
+
+def script_constant(name):
+    """The integer value of `readonly NAME=...` in the script."""
+    return int(re.search(rf"^readonly {name}=([0-9]+)$", SCRIPT_TEXT, re.M).group(1))
+
+
+def test_mirror_stalling_on_the_first_package_fails_in_time_naming_it_and_changes_nothing(
+        make_root, script_args, http_mirror):
+    # Metadata arrives, no package file ever does (the connection is
+    # accepted, nothing is sent).
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(r"\.rpm$")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    # dnf gives up after DNF_RETRIES + 1 failed transfers in all (its count
+    # is not per package), each ended CURL_STALL_SECONDS into a stall; the
+    # connect timeout covers the rest of the run.
+    stall, retries = script_constant("CURL_STALL_SECONDS"), script_constant("DNF_RETRIES")
+    bound = (retries + 1) * stall + script_constant("CURL_CONNECT_SECONDS")
+    result = root.run_script("--allow-insecure-http", "--report", REPORT,
+                             *script_args(root, mirror_url=server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert result.seconds < bound, result.seconds
+    first = server.stalls[0]
+    assert 1 <= len(server.stalls) <= retries + 1 + 2, server.stalls   # + those in flight
+    # The error itself says which download stalled: the package and its URL.
+    error = next(line for line in result.output.splitlines() if " ERROR: " in line)
+    assert f"{Path(first).name}" in error and f"{server.url}{first}" in error, error
+    report = load_report(root.file(REPORT))
+    assert report["status"] == "failed-restored", report
+    assert report["exit_code"] == EXIT["RESTORED"]
+    assert f"{server.url}{first}" in report["message"], report["message"]
+    assert finding_ids(report, "blocker") == set(), report
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    # Only the run's own log, work directory and report.
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", REPORT[1:]))
+               for p in changed), changed
+    assert root.os_release()["ID"] == "centos"
