@@ -2741,6 +2741,30 @@ start_logging() {
   fi
 }
 
+# --check without --log: when the output goes to a pipe, its reader may go
+# away (| head) and the next write would kill the check with SIGPIPE, before
+# its --report and its exit status. The output goes through tee instead,
+# which drops what it can no longer write and reads on (the check itself
+# never notices; tee stops only when all its outputs failed, and /dev/null
+# never does); stderr too when it is the same pipe. A terminal or a file
+# is written directly. stop_logging ends tee at exit. Changes TEE_PID,
+# TEE_PIPE.
+guard_output() {
+  local same=0
+  [[ -p /dev/stdout ]] || return 0
+  [[ /dev/stdout -ef /dev/stderr ]] && same=1
+  exec 7> >(
+    trap '' INT HUP TERM
+    exec 9>&-
+    exec tee --output-error=warn /dev/null 2>/dev/null
+  )
+  TEE_PID="$!"
+  exec >&7
+  ((same == 0)) || exec 2>&7
+  exec 7>&-
+  TEE_PIPE="$(readlink -- /proc/"$$"/fd/1 2>/dev/null)" || TEE_PIPE=""
+}
+
 # True when the output's reader went away (tee could not write to it). The
 # log is a step behind: the last line written must reach it first (tee
 # writes the terminal before the log), for at most 5 seconds.
@@ -3921,6 +3945,8 @@ main() {
   trap cleanup EXIT
   if ((CHECK_ONLY == 1 && LOG_GIVEN == 1)); then
     start_logging "$@"
+  elif ((CHECK_ONLY == 1)); then
+    guard_output
   fi
   # Only root can read the state file; the lock comes before reading it.
   if ((EUID == 0)); then

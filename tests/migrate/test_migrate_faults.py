@@ -302,3 +302,26 @@ def test_mirror_stalling_on_the_first_package_fails_in_time_naming_it_and_change
     assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", REPORT[1:]))
                for p in changed), changed
     assert root.os_release()["ID"] == "centos"
+
+
+# ----------------------------------------------------------------------------- a check's reader gone
+@pytest.mark.parametrize("log", [False, True], ids=["without-log", "with-log"])
+@pytest.mark.parametrize("reader", ["head -n1", "true"], ids=["head", "gone-at-once"])
+def test_check_whose_reader_goes_away_finishes_with_its_report_and_its_own_status(
+        reader, log, make_root, script_args):
+    root = make_root(FAMILY)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    args = ["--check", "--report", REPORT, *(["--log", "/var/log/check.log"] if log else []),
+            *script_args(root, yes=False)]
+    quoted = " ".join(shlex.quote(a) for a in args)
+    result = root.shell(f"bash /srv/script/almalinux-migrate.sh {quoted} | {reader}; "
+                        'echo "${PIPESTATUS[0]}" >/root/exit', timeout=MIGRATION_TIMEOUT)
+    assert not result.timed_out, str(result)
+    # The check's own status: ready (not 141, killed by SIGPIPE).
+    assert root.read("/root/exit").strip() == str(EXIT["OK"]), str(result)
+    report = load_report(root.file(REPORT))
+    assert report["check_only"] is True and report["status"] == "ready", report
+    assert report["exit_code"] == EXIT["OK"]
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", "root/"))
+               for p in changed), changed
