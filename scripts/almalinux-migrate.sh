@@ -1416,12 +1416,15 @@ verify_migrated() {
 }
 
 # dnf's first error about a download, from its messages on stdin: the
-# "[MIRROR] file: why ... for URL" line (which file, from where, why), or
-# else its first "Error:" line; nothing when there is neither.
+# "[MIRROR] file: why ... for URL" line of a package (which file, from where,
+# why), else the first "Curl error ... for URL" line (metadata), else its
+# first "Error:" line; nothing when there is none.
 download_error() {
   awk '/^\[MIRROR\] / && mirror == "" { mirror = $0; sub(/^\[MIRROR\] +/, "", mirror) }
+       /Curl error \(/ && curl == "" { curl = $0; sub(/^[ \t]*(- )?/, "", curl) }
        /^Error: / && error == "" { error = $0 }
-       END { if (mirror != "") print mirror; else if (error != "") print error }'
+       END { if (mirror != "") print mirror; else if (curl != "") print curl
+             else if (error != "") print error }'
 }
 
 # dnf_run pre --downloadonly "$@", its messages shown as ever and kept; when
@@ -2991,12 +2994,20 @@ write_repos() {
 # Resolves and downloads (into the cache, nothing installed) every
 # transaction the steps after the point of no return run: the EL8 module
 # stream switches, the release swap (alone, and with the distro-sync), the
-# distro-sync; so that nothing new is needed after it.
+# distro-sync; so that nothing new is needed after it. Changes TARGET_PKGS,
+# MODULE_STREAMS, DOWNLOAD_ERROR.
 step_download() {
   local -a available wanted=()
-  local pkg names name from to version remaps
-  names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}")" ||
-    die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
+  local pkg names name from to version remaps messages rc=0
+  # dnf's messages are kept to say which metadata download failed.
+  messages="$(mktemp)"
+  names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}" 2>"${messages}")" ||
+    rc=$?
+  cat -- "${messages}" >&2
+  ((rc == 0)) || DOWNLOAD_ERROR="$(redact "$(download_error <"${messages}")")"
+  rm -f -- "${messages}"
+  ((rc == 0)) ||
+    die "cannot read the AlmaLinux repository metadata at ${MIRROR}${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
   mapfile -t available < <(printf '%s\n' "${names}" | awk '{ print $1 }' | sort -u)
   for pkg in "${TARGET_PKGS[@]}"; do
     if [[ " ${available[*]} " == *" ${pkg} "* ]]; then
