@@ -1431,10 +1431,23 @@ download_error() {
 # it fails, DOWNLOAD_ERROR says which download failed and why (download_error),
 # for the message that ends the run. Changes DOWNLOAD_ERROR.
 dnf_download() {
-  local messages rc=0
+  local messages rc=0 copier tries=0
   DOWNLOAD_ERROR=""
   messages="$(mktemp)"
-  dnf_run pre --downloadonly "$@" 2>&1 | tee -- "${messages}" || rc=$?
+  # Not a pipeline: dnf stays this shell's own child, as every dnf run is
+  # (a signal and its exit status reach the script, not a subshell). tee
+  # outlives a Ctrl-C as the logging tee does, and holds no lock (fd 9).
+  dnf_run pre --downloadonly "$@" > >(
+    trap '' INT HUP TERM
+    exec 9>&-
+    exec tee -- "${messages}"
+  ) 2>&1 || rc=$?
+  copier="$!"
+  # tee ends once dnf's output is closed: its last lines come first.
+  while kill -0 "${copier}" 2>/dev/null && ((tries < 50)); do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
   if ((rc != 0)); then
     DOWNLOAD_ERROR="$(redact "$(download_error <"${messages}")")"
   fi
