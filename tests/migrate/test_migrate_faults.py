@@ -312,6 +312,31 @@ def test_mirror_stalling_in_the_download_step_fails_in_time_naming_the_url_and_c
     assert root.os_release()["ID"] == "centos"
 
 
+def test_mirror_stalling_on_a_metadata_signature_stops_the_run_instead_of_calling_it_unsigned(
+        make_root, script_args, http_mirror):
+    # The preflight never asks for repomd.xml.asc; preparing the
+    # repositories does. No answer is not "not signed".
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(r"/repomd\.xml\.asc$")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    bound = script_constant("CURL_STALL_SECONDS") + script_constant("CURL_CONNECT_SECONDS")
+    result = root.run_script("--allow-insecure-http", "--report", REPORT,
+                             *script_args(root, mirror_url=server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert result.seconds < bound, result.seconds
+    assert len(server.stalls) == 1, server.stalls   # the next probes did not wait again
+    error = next(line for line in result.output.splitlines() if " ERROR: " in line)
+    assert f"mirror unreachable: cannot download {server.url}{server.stalls[0]}: " in error, error
+    report = load_report(root.file(REPORT))
+    assert report["status"] == "failed-restored", report
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", REPORT[1:]))
+               for p in changed), changed
+    assert root.os_release()["ID"] == "centos"
+
+
 # ----------------------------------------------------------------------------- a check's reader gone
 @pytest.mark.parametrize("log", [False, True], ids=["without-log", "with-log"])
 @pytest.mark.parametrize("reader", ["head -n1", "true"], ids=["head", "gone-at-once"])
