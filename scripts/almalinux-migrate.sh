@@ -987,8 +987,8 @@ note_mirror_failure() {
 
 # Downloads a URL (file:// read directly, https/http with curl) into a file,
 # at most $3 bytes. On a failure it says, on stderr, which URL and why; one
-# that is not an HTTP error status is kept (note_mirror_failure), and once
-# one is kept it fails at once with it.
+# that got no usable answer is kept (note_mirror_failure), and once one is
+# kept it fails at once with it.
 fetch() {
   local url="$1"
   local out="$2"
@@ -1021,7 +1021,8 @@ fetch() {
   if ((rc != 0)); then
     err="cannot download ${url}: ${err:-exit status ${rc}}"
     err="${err//$'\n'/ }"
-    ((rc == 22)) || [[ "${url}" == file://* ]] || note_mirror_failure "${err}"
+    # An HTTP error status (22) or a file over the bound (63) is an answer.
+    ((rc == 22 || rc == 63)) || [[ "${url}" == file://* ]] || note_mirror_failure "${err}"
     printf '%s\n' "${err}" >&2
     return 1
   fi

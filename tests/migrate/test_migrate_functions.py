@@ -379,17 +379,20 @@ def test_a_probe_the_mirror_does_not_answer_is_kept_and_later_probes_fail_at_onc
     assert result.stderr.strip().startswith(kept), result.stderr
 
 
-def test_an_http_error_status_is_an_absent_file_not_a_mirror_failure(tmp_path):
+def test_an_http_error_status_or_a_file_too_large_is_an_answer_not_a_mirror_failure(tmp_path):
     from simel.http import MirrorServer
     (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "big").write_bytes(b"x" * 100)
     (tmp_path / "check").mkdir()
     with MirrorServer(tmp_path / "mirror") as server:
         result = in_script(
             f'rc=0; url_exists "{server.url}/9/BaseOS/x86_64/os/repodata/repomd.xml.asc" || rc=$?\n'
-            'echo "rc=$rc"\n'
+            'echo "rc=$rc"; rc=0\n'
+            f'fetch "{server.url}/big" "$CHECK_TMP/big" 10 2>/dev/null || rc=$?\n'
+            'echo "fetch=$rc"\n'
             'mirror_failure || echo "no failure kept"',
             CHECK_TMP=str(tmp_path / "check"), ALLOW_HTTP="1")
-    assert result.stdout.splitlines() == ["rc=1", "no failure kept"], result
+    assert result.stdout.splitlines() == ["rc=1", "fetch=1", "no failure kept"], result
 
 
 @pytest.mark.parametrize("messages,expected", [
