@@ -338,23 +338,27 @@ def test_mirror_stalling_on_a_metadata_signature_stops_the_run_instead_of_callin
 
 
 # ----------------------------------------------------------------------------- a check's reader gone
+@pytest.mark.parametrize("outcome", ["ready", "blocked"])
 @pytest.mark.parametrize("log", [False, True], ids=["without-log", "with-log"])
 @pytest.mark.parametrize("reader", ["head -n1", "true"], ids=["head", "gone-at-once"])
 def test_check_whose_reader_goes_away_finishes_with_its_report_and_its_own_status(
-        reader, log, make_root, script_args):
+        reader, log, outcome, make_root, script_args):
     root = make_root(FAMILY)
     before = root.digest(exclude=RPMDB_VOLATILE)
+    # Without --fingerprint the lab's key is not the pinned one: a blocker.
     args = ["--check", "--report", REPORT, *(["--log", "/var/log/check.log"] if log else []),
-            *script_args(root, yes=False)]
+            *script_args(root, yes=False, fingerprint=outcome == "ready")]
     quoted = " ".join(shlex.quote(a) for a in args)
     result = root.shell(f"bash /srv/script/almalinux-migrate.sh {quoted} | {reader}; "
                         'echo "${PIPESTATUS[0]}" >/root/exit', timeout=MIGRATION_TIMEOUT)
     assert not result.timed_out, str(result)
-    # The check's own status: ready (not 141, killed by SIGPIPE).
-    assert root.read("/root/exit").strip() == str(EXIT["OK"]), str(result)
+    # The check's own status (not 141, killed by SIGPIPE), and its report.
+    code = EXIT["OK"] if outcome == "ready" else EXIT["BLOCKED"]
+    assert root.read("/root/exit").strip() == str(code), str(result)
     report = load_report(root.file(REPORT))
-    assert report["check_only"] is True and report["status"] == "ready", report
-    assert report["exit_code"] == EXIT["OK"]
+    assert report["check_only"] is True and report["status"] == outcome, report
+    assert report["exit_code"] == code
+    assert (finding_ids(report, "blocker") == set()) == (outcome == "ready"), report
     changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
     assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", "root/"))
                for p in changed), changed
