@@ -241,6 +241,24 @@ def test_mirror_stalling_after_the_key_fails_the_check_in_time_naming_the_url(
     assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
 
 
+
+def test_mirror_stalling_after_the_key_blocks_a_real_run_in_its_preflight(
+        make_root, script_args, http_mirror):
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(rf"^/{MAJOR}/")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    bound = CURL["STALL"] + CURL["CONNECT"]
+    result = root.run_script(*insecure_args(root, script_args, server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert result.seconds < bound, result.seconds
+    assert len(server.stalls) == 1, server.stalls
+    assert f"mirror unreachable: cannot download {server.url}{server.stalls[0]}: " in result.output
+    assert "nothing changed" in result.output
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith("var/lib/almalinux-migrate") for p in changed), changed
+
 def test_mirror_password_is_used_but_never_printed_logged_or_saved(
         make_root, script_args, http_mirror, simel_lab):
     root = make_root(FAMILY)
