@@ -247,8 +247,12 @@ readonly CURL_CONNECT_SECONDS=15
 readonly CURL_MAX_SECONDS=120
 readonly CURL_STALL_SECONDS=15
 # dnf's downloads (the migration's own dnf.conf): bytes per second below
-# which, for CURL_STALL_SECONDS, a transfer counts as stalled, and how often
-# dnf tries again.
+# which, for CURL_STALL_SECONDS (dnf's timeout, also its connect timeout), a
+# transfer counts as stalled, and how often dnf tries again. dnf counts the
+# failed transfers of a whole command, not per file (and 0 would mean
+# forever): a mirror that stalls ends a dnf command after at most
+# DNF_RETRIES + 1 stalled transfers, (DNF_RETRIES + 1) * CURL_STALL_SECONDS
+# seconds, less when dnf has several files in flight.
 readonly DNF_MIN_RATE=1000
 readonly DNF_RETRIES=3
 readonly MAX_KEY_BYTES=262144
@@ -321,6 +325,7 @@ declare -a KEEP_LOCKED=()      # ... of those, the ones kept at their builds (dn
 MODULE_STREAMS=""              # the mirror's EL8 module streams (modules_yaml_streams lines)
 REPORT_STATUS=""               # the report's status where the exit code does not tell
 REPORT_MESSAGE=""              # the error that ended the run, for the report
+DOWNLOAD_ERROR=""              # dnf's first error about a download that failed (dnf_download)
 
 #######################################
 # Output helpers.
@@ -963,8 +968,35 @@ curl_config() {
   printf 'user = "%s"\n' "${auth//\"/\\\"}"
 }
 
+# The first probe of the mirror that got no usable answer (no connection, a
+# stall, a refused redirect: anything but an HTTP error status), kept in a
+# file of the preflight's scratch directory so that probes run in subshells
+# share it. Later probes fail at once with it instead of each waiting out its
+# own time bound, and the preflight reports it (check_mirror_failure).
+# Nothing is kept while there is no scratch directory.
+mirror_failure_file() {
+  [[ -n "${CHECK_TMP}" && -d "${CHECK_TMP}" ]] || return 1
+  printf '%s/mirror-failure' "${CHECK_TMP}"
+}
+
+# Prints the mirror's first failure ("cannot download URL: why"); false when
+# there was none.
+mirror_failure() {
+  local file
+  file="$(mirror_failure_file)" && [[ -s "${file}" ]] && cat -- "${file}"
+}
+
+# Keeps $1 as the mirror's failure unless one is kept already.
+note_mirror_failure() {
+  local file
+  file="$(mirror_failure_file)" || return 0
+  [[ -s "${file}" ]] || printf '%s\n' "$1" >"${file}"
+}
+
 # Downloads a URL (file:// read directly, https/http with curl) into a file,
-# at most $3 bytes. On a failure it says, on stderr, which URL and why.
+# at most $3 bytes. On a failure it says, on stderr, which URL and why; one
+# that got no usable answer is kept (note_mirror_failure), and once one is
+# kept it fails at once with it.
 fetch() {
   local url="$1"
   local out="$2"
@@ -980,6 +1012,10 @@ fetch() {
       head -c "$((max + 1))" -- "${url#file://}" >"${out}" || rc=$?
       ;;
     *)
+      if err="$(mirror_failure)"; then
+        printf '%s\n' "${err}" >&2
+        return 1
+      fi
       mapfile -t opts < <(curl_opts)
       err="$({ curl "${opts[@]}" --max-filesize "${max}" -- "${url}" < <(curl_config) |
         head -c "$((max + 1))" >"${out}"; } 2>&1)" || rc=$?
@@ -991,20 +1027,32 @@ fetch() {
     return 1
   fi
   if ((rc != 0)); then
+    err="cannot download ${url}: ${err:-exit status ${rc}}"
     err="${err//$'\n'/ }"
-    printf 'cannot download %s: %s\n' "${url}" "${err:-exit status ${rc}}" >&2
+    # An HTTP error status (22) or a file over the bound (63) is an answer.
+    ((rc == 22 || rc == 63)) || [[ "${url}" == file://* ]] || note_mirror_failure "${err}"
+    printf '%s\n' "${err}" >&2
     return 1
   fi
 }
 
+# True (0) when the mirror has the URL, 1 when it answers that it has not (an
+# HTTP error status), 2 when it gives no usable answer (kept, see
+# note_mirror_failure, or kept earlier).
 url_exists() {
-  local url="$1"
+  local url="$1" err="" rc=0
   local -a opts
   case "${url}" in
     file://*) [[ -r "${url#file://}" ]] ;;
     *)
+      mirror_failure >/dev/null && return 2
       mapfile -t opts < <(curl_opts)
-      curl "${opts[@]}" -o /dev/null -- "${url}" < <(curl_config) 2>/dev/null
+      err="$(curl "${opts[@]}" -o /dev/null -- "${url}" < <(curl_config) 2>&1)" || rc=$?
+      ((rc != 0)) || return 0
+      ((rc != 22)) || return 1
+      err="cannot download ${url}: ${err:-exit status ${rc}}"
+      note_mirror_failure "${err//$'\n'/ }"
+      return 2
       ;;
   esac
 }
@@ -1376,11 +1424,52 @@ verify_migrated() {
   log "rpm database checked: ${#names[@]} package name(s) that must be AlmaLinux's are (${scope})"
 }
 
+# dnf's first error about a download, from its messages on stdin: the
+# "[MIRROR] file: why ... for URL" line of a package (which file, from where,
+# why), else the first "Curl error ... for URL" line (metadata), else its
+# first "Error:" line; nothing when there is none.
+download_error() {
+  awk '/^\[MIRROR\] / && mirror == "" { mirror = $0; sub(/^\[MIRROR\] +/, "", mirror) }
+       /Curl error \(/ && curl == "" { curl = $0; sub(/^[ \t]*(- )?/, "", curl) }
+       /^Error: / && error == "" { error = $0 }
+       END { if (mirror != "") print mirror; else if (curl != "") print curl
+             else if (error != "") print error }'
+}
+
+# dnf_run pre --downloadonly "$@", its messages shown as ever and kept; when
+# it fails, DOWNLOAD_ERROR says which download failed and why (download_error),
+# for the message that ends the run. Changes DOWNLOAD_ERROR.
+dnf_download() {
+  local messages rc=0 copier tries=0
+  DOWNLOAD_ERROR=""
+  messages="$(mktemp)"
+  # Not a pipeline: dnf stays this shell's own child, as every dnf run is
+  # (a signal and its exit status reach the script, not a subshell). tee
+  # outlives a Ctrl-C as the logging tee does, and holds no lock (fd 9).
+  dnf_run pre --downloadonly "$@" > >(
+    trap '' INT HUP TERM
+    exec 9>&-
+    exec tee -- "${messages}"
+  ) 2>&1 || rc=$?
+  copier="$!"
+  # tee ends once dnf's output is closed: its last lines come first.
+  while kill -0 "${copier}" 2>/dev/null && ((tries < 50)); do
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  if ((rc != 0)); then
+    DOWNLOAD_ERROR="$(redact "$(download_error <"${messages}")")"
+  fi
+  rm -f -- "${messages}"
+  return "${rc}"
+}
+
 # After the point of no return: downloads what the dnf command "$@" needs
 # (nothing when the verified cache has it), checks the new packages against
 # the verified key, and only then may a "dnf_run post" run from the cache.
+# Changes DOWNLOAD_ERROR (dnf_download).
 download_verified() {
-  dnf_run pre --downloadonly "$@" || return 1
+  dnf_download "$@" || return 1
   verify_new_packages
 }
 
@@ -2541,7 +2630,7 @@ report_removals() {
 # Adds to BLOCKERS and WARNINGS; sets CHECK_TMP (the downloaded key file,
 # which step_fetch_key takes over).
 check_mirror_and_key() {
-  local reason
+  local reason rc
   if [[ "${MIRROR}" == http://* ]]; then
     finding insecure-http "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata and hold this system at old, vulnerable builds"
   fi
@@ -2555,10 +2644,15 @@ check_mirror_and_key() {
     finding mirror-unreachable "AlmaLinux mirror unreachable: ${reason:-$(key_url) is empty}"
     return
   fi
-  if ! url_exists "$(repo_url BaseOS)repodata/repomd.xml"; then
+  # No answer at all (2) is check_mirror_failure's to report.
+  rc=0
+  url_exists "$(repo_url BaseOS)repodata/repomd.xml" || rc=$?
+  if ((rc == 1)); then
     finding mirror-no-baseos "AlmaLinux mirror has no BaseOS repository at $(repo_url BaseOS)"
   fi
-  if ! url_exists "$(repo_url AppStream)repodata/repomd.xml"; then
+  rc=0
+  url_exists "$(repo_url AppStream)repodata/repomd.xml" || rc=$?
+  if ((rc == 1)); then
     finding mirror-no-appstream "AlmaLinux mirror has no AppStream repository at $(repo_url AppStream)"
   fi
   if ! command -v gpg >/dev/null; then
@@ -2569,7 +2663,18 @@ check_mirror_and_key() {
   fi
 }
 
+# A probe of the mirror that got no usable answer (mirror_failure) is a
+# blocker, reported once, naming the URL. Adds to BLOCKERS.
+check_mirror_failure() {
+  local reason
+  reason="$(mirror_failure)" || return 0
+  [[ " ${FINDING_IDS[*]} " != *" mirror-unreachable "* ]] || return 0
+  finding mirror-unreachable "AlmaLinux mirror unreachable: ${reason}"
+}
+
 # Sets CONTAINER, SECURE_BOOT, SOURCE_PKGS, TARGET_PKGS and the findings.
+# The key comes first from the mirror: when the mirror does not answer, that
+# is what the report names, and later probes fail at once (mirror_failure).
 preflight() {
   drop_findings
   detect_container
@@ -2585,6 +2690,7 @@ preflight() {
     check_efi_partition
   fi
   check_releasever_pin
+  check_mirror_and_key
   check_mirror_release
   find_release_packages
   if ! check_rpmdb; then
@@ -2607,7 +2713,7 @@ preflight() {
   else
     finding no-bootloader "no bootloader found (container?): the bootloader step will be skipped"
   fi
-  check_mirror_and_key
+  check_mirror_failure
 }
 
 print_report() {
@@ -2716,6 +2822,30 @@ start_logging() {
   if [[ "${MIRROR}" == http://* ]]; then
     warn "INSECURE: --allow-insecure-http: the mirror ${MIRROR} is plain http; anyone on the network path can serve old, validly signed repository metadata"
   fi
+}
+
+# --check without --log: when the output goes to a pipe, its reader may go
+# away (| head) and the next write would kill the check with SIGPIPE, before
+# its --report and its exit status. The output goes through tee instead,
+# which drops what it can no longer write and reads on (the check itself
+# never notices; tee stops only when all its outputs failed, and /dev/null
+# never does); stderr too when it is the same pipe. A terminal or a file
+# is written directly. stop_logging ends tee at exit. Changes TEE_PID,
+# TEE_PIPE.
+guard_output() {
+  local same=0
+  [[ -p /dev/stdout ]] || return 0
+  [[ /dev/stdout -ef /dev/stderr ]] && same=1
+  exec 7> >(
+    trap '' INT HUP TERM
+    exec 9>&-
+    exec tee --output-error=warn /dev/null 2>/dev/null
+  )
+  TEE_PID="$!"
+  exec >&7
+  ((same == 0)) || exec 2>&7
+  exec 7>&-
+  TEE_PIPE="$(readlink -- /proc/"$$"/fd/1 2>/dev/null)" || TEE_PIPE=""
 }
 
 # True when the output's reader went away (tee could not write to it). The
@@ -2895,28 +3025,38 @@ step_prepare_repos() {
   mkdir -p -- "${REPOS_DIR}" "${CACHE_DIR}"
   install -m 0600 /dev/null "${REPOS_DIR}/almalinux-migrate.repo"
   write_dnf_conf
-  checked="$(write_repos "${REPOS_DIR}/almalinux-migrate.repo" "$(key_file)" mirrorlist)"
+  checked="$(write_repos "${REPOS_DIR}/almalinux-migrate.repo" "$(key_file)" mirrorlist)" ||
+    die "AlmaLinux mirror unreachable: $(mirror_failure || printf 'a repository probe failed')" \
+      "Check the --mirror URL, the network and the proxy, then run the script again."
   log "AlmaLinux repositories (only these are used): $(grep -c '^\[' "${REPOS_DIR}/almalinux-migrate.repo") at ${MIRROR}; signed metadata (repomd.xml.asc, checked):${checked:- none}"
 }
 
 # Appends the mirror's repositories to the repo file $1, with the key file
 # $2; $3 "mirrorlist" (file:// trees are read through a mirrorlist, see
-# repo_location) or "baseurl". Prints the ids whose repomd.xml is signed.
+# repo_location) or "baseurl". Prints the ids whose repomd.xml is signed;
+# fails when a probe of the mirror got no answer (mirror_failure says which).
 write_repos() {
   local file="$1" key="$2" how="$3"
-  local entry id dir signed checked="" location
+  local entry id dir signed checked="" location rc
   local -a repos=(baseos:BaseOS appstream:AppStream)
   if ((MAJOR == 8)); then repos+=(powertools:PowerTools); else repos+=(crb:CRB); fi
   repos+=(extras:extras)
   for entry in "${repos[@]}"; do
     id="${entry%%:*}"
     dir="${entry#*:}"
-    if [[ "${id}" != "baseos" && "${id}" != "appstream" ]] &&
-      ! url_exists "$(repo_url "${dir}")repodata/repomd.xml"; then
-      continue
+    # A probe the mirror does not answer fails this: a stalled signature
+    # is not an unsigned repository.
+    if [[ "${id}" != "baseos" && "${id}" != "appstream" ]]; then
+      rc=0
+      url_exists "$(repo_url "${dir}")repodata/repomd.xml" || rc=$?
+      ((rc != 2)) || return 1
+      ((rc == 0)) || continue
     fi
     signed=0
-    if url_exists "$(repo_url "${dir}")repodata/repomd.xml.asc"; then
+    rc=0
+    url_exists "$(repo_url "${dir}")repodata/repomd.xml.asc" || rc=$?
+    ((rc != 2)) || return 1
+    if ((rc == 0)); then
       signed=1
       checked+=" ${id}"
     fi
@@ -2934,12 +3074,20 @@ write_repos() {
 # Resolves and downloads (into the cache, nothing installed) every
 # transaction the steps after the point of no return run: the EL8 module
 # stream switches, the release swap (alone, and with the distro-sync), the
-# distro-sync; so that nothing new is needed after it.
+# distro-sync; so that nothing new is needed after it. Changes TARGET_PKGS,
+# MODULE_STREAMS, DOWNLOAD_ERROR.
 step_download() {
   local -a available wanted=()
-  local pkg names name from to version remaps
-  names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}")" ||
-    die "cannot read the AlmaLinux repository metadata at ${MIRROR}" "Check the mirror and the network."
+  local pkg names name from to version remaps messages rc=0
+  # dnf's messages are kept to say which metadata download failed.
+  messages="$(mktemp)"
+  names="$(dnf_run pre -q repoquery --qf '%{name} %{version}' "${TARGET_PKGS[@]}" 2>"${messages}")" ||
+    rc=$?
+  cat -- "${messages}" >&2
+  ((rc == 0)) || DOWNLOAD_ERROR="$(redact "$(download_error <"${messages}")")"
+  rm -f -- "${messages}"
+  ((rc == 0)) ||
+    die "cannot read the AlmaLinux repository metadata at ${MIRROR}${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
   mapfile -t available < <(printf '%s\n' "${names}" | awk '{ print $1 }' | sort -u)
   for pkg in "${TARGET_PKGS[@]}"; do
     if [[ " ${available[*]} " == *" ${pkg} "* ]]; then
@@ -2973,15 +3121,15 @@ step_download() {
     fi
     # --downloadonly: the stream stays as it is; the swap transaction
     # switches it (and the test transaction tests that).
-    dnf_run pre --downloadonly module switch-to "${name}:${to}" ||
-      die "downloading the packages of module stream ${name}:${to} failed" "Check the mirror, the network and the dnf messages above."
+    dnf_download module switch-to "${name}:${to}" ||
+      die "downloading the packages of module stream ${name}:${to} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
     remaps+="${remaps:+ }${name}:${from}:${to}"
   done < <(module_remaps)
   state_save MODULE_REMAPS "${remaps}"
-  dnf_run pre --downloadonly install --allowerasing "${TARGET_PKGS[@]}" ||
-    die "downloading the AlmaLinux release packages failed" "Check the mirror and the network."
-  dnf_run pre --downloadonly distro-sync ||
-    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
+  dnf_download install --allowerasing "${TARGET_PKGS[@]}" ||
+    die "downloading the AlmaLinux release packages failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
+  dnf_download distro-sync ||
+    die "downloading the AlmaLinux packages (distro-sync) failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above${KEEP_LOCKED[*]:+; version-locked packages kept at their builds (${KEEP_LOCKED[*]}) can hold the sync back: --migrate-locked migrates them}."
   check_download_excludes
   state_save TARGET_PKGS "${TARGET_PKGS[*]}"
   log "downloaded: $(find "${CACHE_DIR}" -name '*.rpm' | wc -l) package(s) in ${CACHE_DIR}"
@@ -3468,7 +3616,7 @@ remove_duplicates() {
                  print ((nevras[k, f[1]] > 1) ? "same" : "other"), line[k, i] } }')
   ((${#reinstall[@]} > 0)) || return 0
   download_verified reinstall "${reinstall[@]}" ||
-    die "cannot download ${reinstall[*]} to reinstall it"
+    die "cannot download ${reinstall[*]} to reinstall it${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}"
   for nevra in "${reinstall[@]}"; do
     warn "interrupted reinstall left ${nevra} twice: installing it again"
     run rpm -e --allmatches --nodeps --noscripts --justdb -- "${nevra}" ||
@@ -3486,7 +3634,7 @@ step_distro_sync() {
   fi
   remove_duplicates
   download_verified distro-sync ||
-    die "downloading the AlmaLinux packages (distro-sync) failed" "Check the mirror, the network and the dnf messages above."
+    die "downloading the AlmaLinux packages (distro-sync) failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
   dnf_run post distro-sync || failed=1
   # The list of what is not migrated says more than dnf's status.
   verify_migrated all
@@ -3515,7 +3663,7 @@ step_kernel() {
   if [[ -z "$(alma_kernels)" ]]; then
     warn "no AlmaLinux kernel is installed (kernels: ${kernels[*]}): installing AlmaLinux's kernel"
     download_verified install kernel ||
-      die "cannot download AlmaLinux's kernel" "Check the mirror and the network; the system has no AlmaLinux kernel yet, do not reboot."
+      die "cannot download AlmaLinux's kernel${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network; the system has no AlmaLinux kernel yet, do not reboot."
     dnf_run post install kernel ||
       die "cannot install AlmaLinux's kernel" "Read the dnf messages above; the system has no AlmaLinux kernel yet, do not reboot."
   fi
@@ -3760,7 +3908,11 @@ check_transaction() {
     --export >"${dir}/key.asc" 2>/dev/null || return 0
   write_dnf_conf "${dir}/dnf.conf"
   install -m 0600 /dev/null "${dir}/repos.d/almalinux-migrate.repo"
-  write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null
+  if ! write_repos "${dir}/repos.d/almalinux-migrate.repo" "${dir}/key.asc" baseurl >/dev/null; then
+    rm -rf -- "${dir}"
+    check_mirror_failure
+    return 0
+  fi
   # A module without an AlmaLinux stream ("-") is a blocker of its own.
   while read -r name from to; do
     [[ -n "${name}" && "${to}" != "-" ]] && remaps+=("${name}:${from}:${to}")
@@ -3873,10 +4025,10 @@ switch_mirror() {
   done
   if ((${#missing[@]} > 0)); then
     download_verified install --allowerasing "${missing[@]}" ||
-      die "downloading the AlmaLinux release packages from ${MIRROR} failed" "Check the mirror and the network."
+      die "downloading the AlmaLinux release packages from ${MIRROR} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror and the network."
   fi
   download_verified distro-sync ||
-    die "downloading the AlmaLinux packages from ${MIRROR} failed" "Check the mirror, the network and the dnf messages above."
+    die "downloading the AlmaLinux packages from ${MIRROR} failed${DOWNLOAD_ERROR:+: ${DOWNLOAD_ERROR}}" "Check the mirror, the network and the dnf messages above."
   state_save MIRROR "${MIRROR}"
   rm -rf -- "${MIRROR_SWITCH_DIR}"
   log "mirror ${MIRROR}: key and packages verified; the migration goes on with it"
@@ -3965,6 +4117,8 @@ main() {
   trap cleanup EXIT
   if ((CHECK_ONLY == 1 && LOG_GIVEN == 1)); then
     start_logging "$@"
+  elif ((CHECK_ONLY == 1)); then
+    guard_output
   fi
   # Only root can read the state file; the lock comes before reading it.
   if ((EUID == 0)); then

@@ -7,9 +7,11 @@ a tmpfs over /var/lib (root, like the simulated systems). The others run
 the script unmodified in a simulated EL root.
 """
 
+import re
 import shlex
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +258,107 @@ def test_reader_gone_after_the_ponr_lets_the_run_finish_and_log_everything(
     assert "==> finish" in log
     assert state_of(root)["STEP"] == "done"
     assert root.os_release()["ID"] == "almalinux"
+
+
+# ----------------------------------------------------------------------------- a stalled mirror
+SCRIPT_TEXT = SCRIPT.read_text()
+
+
+def script_constant(name):
+    """The integer value of `readonly NAME=...` in the script."""
+    return int(re.search(rf"^readonly {name}=([0-9]+)$", SCRIPT_TEXT, re.M).group(1))
+
+
+# What a real run's mirror stalls on after the preflight passed: every
+# package file, or the file lists (read by dnf only).
+STALLED_DOWNLOADS = {"package": r"\.rpm$", "file-lists": r"-filelists\.xml"}
+
+
+@pytest.mark.parametrize("what", list(STALLED_DOWNLOADS))
+def test_mirror_stalling_in_the_download_step_fails_in_time_naming_the_url_and_changes_nothing(
+        what, make_root, script_args, http_mirror):
+    # The connection is accepted, nothing is ever sent.
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(STALLED_DOWNLOADS[what])
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    # dnf gives up after DNF_RETRIES + 1 failed transfers in all (its count
+    # is not per package: however many packages there are), each ended
+    # CURL_STALL_SECONDS into a stall; the connect timeout covers the rest.
+    stall, retries = script_constant("CURL_STALL_SECONDS"), script_constant("DNF_RETRIES")
+    bound = (retries + 1) * stall + script_constant("CURL_CONNECT_SECONDS")
+    result = root.run_script("--allow-insecure-http", "--report", REPORT,
+                             *script_args(root, mirror_url=server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert result.seconds < bound, result.seconds
+    assert server.stalls, server.requests
+    # The error itself says which download stalled: the file and the mirror
+    # (for a package, its whole URL).
+    stalled = Path(server.stalls[0]).name
+    error = next(line for line in result.output.splitlines() if " ERROR: " in line)
+    assert stalled in error and server.url in error, error
+    if what == "package":
+        assert f"{server.url}{server.stalls[0]}" in error, error
+    report = load_report(root.file(REPORT))
+    assert report["status"] == "failed-restored", report
+    assert report["exit_code"] == EXIT["RESTORED"]
+    assert stalled in report["message"] and server.url in report["message"], report["message"]
+    assert finding_ids(report, "blocker") == set(), report
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    # Only the run's own log, work directory and report.
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", REPORT[1:]))
+               for p in changed), changed
+    assert root.os_release()["ID"] == "centos"
+
+
+def test_mirror_stalling_on_a_metadata_signature_stops_the_run_instead_of_calling_it_unsigned(
+        make_root, script_args, http_mirror):
+    # The preflight never asks for repomd.xml.asc; preparing the
+    # repositories does. No answer is not "not signed".
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(r"/repomd\.xml\.asc$")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    bound = script_constant("CURL_STALL_SECONDS") + script_constant("CURL_CONNECT_SECONDS")
+    result = root.run_script("--allow-insecure-http", "--report", REPORT,
+                             *script_args(root, mirror_url=server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["RESTORED"], str(result)
+    assert result.seconds < bound, result.seconds
+    assert len(server.stalls) == 1, server.stalls   # the next probes did not wait again
+    error = next(line for line in result.output.splitlines() if " ERROR: " in line)
+    assert f"mirror unreachable: cannot download {server.url}{server.stalls[0]}: " in error, error
+    report = load_report(root.file(REPORT))
+    assert report["status"] == "failed-restored", report
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", REPORT[1:]))
+               for p in changed), changed
+    assert root.os_release()["ID"] == "centos"
+
+
+# ----------------------------------------------------------------------------- a check's reader gone
+@pytest.mark.parametrize("outcome", ["ready", "blocked"])
+@pytest.mark.parametrize("log", [False, True], ids=["without-log", "with-log"])
+@pytest.mark.parametrize("reader", ["head -n1", "true"], ids=["head", "gone-at-once"])
+def test_check_whose_reader_goes_away_finishes_with_its_report_and_its_own_status(
+        reader, log, outcome, make_root, script_args):
+    root = make_root(FAMILY)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    # Without --fingerprint the lab's key is not the pinned one: a blocker.
+    args = ["--check", "--report", REPORT, *(["--log", "/var/log/check.log"] if log else []),
+            *script_args(root, yes=False, fingerprint=outcome == "ready")]
+    quoted = " ".join(shlex.quote(a) for a in args)
+    result = root.shell(f"bash /srv/script/almalinux-migrate.sh {quoted} | {reader}; "
+                        'echo "${PIPESTATUS[0]}" >/root/exit', timeout=MIGRATION_TIMEOUT)
+    assert not result.timed_out, str(result)
+    # The check's own status (not 141, killed by SIGPIPE), and its report.
+    code = EXIT["OK"] if outcome == "ready" else EXIT["BLOCKED"]
+    assert root.read("/root/exit").strip() == str(code), str(result)
+    report = load_report(root.file(REPORT))
+    assert report["check_only"] is True and report["status"] == outcome, report
+    assert report["exit_code"] == code
+    assert (finding_ids(report, "blocker") == set()) == (outcome == "ready"), report
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith(("var/log/", "var/lib/almalinux-migrate", "root/"))
+               for p in changed), changed

@@ -417,3 +417,61 @@ def test_the_migrations_dnf_gives_up_a_stalled_mirror_within_the_curl_stall_boun
     assert int(settings["timeout"]) == stall
     assert int(settings["minrate"]) > 0 and 0 < int(settings["retries"]) <= 3
     assert settings["skip_if_unavailable"] == "False" and settings["sslverify"] == "1"
+
+
+# -----------------------------------------------------------------------------
+# A mirror that does not answer
+# -----------------------------------------------------------------------------
+def test_a_probe_the_mirror_does_not_answer_is_kept_and_later_probes_fail_at_once(tmp_path):
+    # Nothing listens on port 1: connection refused (curl exit 7), at once.
+    scratch = tmp_path / "check"
+    scratch.mkdir()
+    result = in_script(
+        'rc=0; url_exists "http://127.0.0.1:1/9/BaseOS/x86_64/os/repodata/repomd.xml" || rc=$?\n'
+        'echo "first=$rc"; rc=0\n'
+        'url_exists "http://127.0.0.1:1/9/AppStream/x86_64/os/repodata/repomd.xml" || rc=$?\n'
+        'echo "second=$rc"; rc=0\n'
+        'fetch "http://127.0.0.1:1/RPM-GPG-KEY-AlmaLinux-9" "$CHECK_TMP/key" 100 || rc=$?\n'
+        'echo "fetch=$rc"; mirror_failure',
+        CHECK_TMP=str(scratch), ALLOW_HTTP="1")
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["first=2", "second=2", "fetch=1"], result
+    kept = "cannot download http://127.0.0.1:1/9/BaseOS/x86_64/os/repodata/repomd.xml: curl: (7)"
+    assert lines[3].startswith(kept), result
+    # The later probe said the kept failure, not its own.
+    assert result.stderr.strip().startswith(kept), result.stderr
+
+
+def test_an_http_error_status_or_a_file_too_large_is_an_answer_not_a_mirror_failure(tmp_path):
+    from simel.http import MirrorServer
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "big").write_bytes(b"x" * 100)
+    (tmp_path / "check").mkdir()
+    with MirrorServer(tmp_path / "mirror") as server:
+        result = in_script(
+            f'rc=0; url_exists "{server.url}/9/BaseOS/x86_64/os/repodata/repomd.xml.asc" || rc=$?\n'
+            'echo "rc=$rc"; rc=0\n'
+            f'fetch "{server.url}/big" "$CHECK_TMP/big" 10 2>/dev/null || rc=$?\n'
+            'echo "fetch=$rc"\n'
+            'mirror_failure || echo "no failure kept"',
+            CHECK_TMP=str(tmp_path / "check"), ALLOW_HTTP="1")
+    assert result.stdout.splitlines() == ["rc=1", "fetch=1", "no failure kept"], result
+
+
+@pytest.mark.parametrize("messages,expected", [
+    ("Downloading Packages:\n[MIRROR] a-1.rpm: Curl error (28): Timeout was reached for "
+     "http://m/a-1.rpm [Operation too slow]\n[FAILED] a-1.rpm: No more mirrors to try\n"
+     "Error: Error downloading packages:\n",
+     "a-1.rpm: Curl error (28): Timeout was reached for http://m/a-1.rpm [Operation too slow]"),
+    ("Errors during downloading metadata for repository 'baseos':\n"
+     "  - Curl error (28): Timeout was reached for http://m/repodata/x-filelists.xml.gz [slow]\n"
+     "Error: Failed to download metadata for repo 'baseos'\n",
+     "Curl error (28): Timeout was reached for http://m/repodata/x-filelists.xml.gz [slow]"),
+    ("Error: Failed to download metadata for repo 'baseos': repodata/x.xml.gz - Cannot download\n",
+     "Error: Failed to download metadata for repo 'baseos': repodata/x.xml.gz - Cannot download"),
+    ("Nothing to do.\n", ""),
+], ids=["package", "metadata", "error-line-only", "none"])
+def test_download_error_names_the_file_that_failed_first(messages, expected):
+    result = in_script('download_error <<<"$MESSAGES"', MESSAGES=messages)
+    assert result.returncode == 0, result
+    assert result.stdout.strip() == expected

@@ -199,6 +199,66 @@ def test_stalled_mirror_fails_within_the_time_bound_naming_the_url(
     assert f"cannot download {server.url}/RPM-GPG-KEY-AlmaLinux-{MAJOR}" in result.stdout
 
 
+
+# Repository files a mirror may stall on after serving the key: (family,
+# path pattern, what reads it). The script reads the first three with curl;
+# the file lists only dnf reads, resolving the transaction.
+STALLED_REPOSITORY_FILES = {
+    "repositories": (FAMILY, rf"^/{MAJOR}/", "curl"),
+    "primary": (FAMILY, r"/BaseOS/.*-primary\.xml", "curl"),
+    "modules": ("ol8", r"/AppStream/.*-modules\.yaml", "curl"),   # ol8 has a module enabled
+    "filelists": (FAMILY, r"-filelists\.xml", "dnf"),
+}
+DNF_RETRIES = int(re.search(r"^readonly DNF_RETRIES=([0-9]+)$", TEXT, re.M).group(1))
+
+
+@pytest.mark.parametrize("what", list(STALLED_REPOSITORY_FILES))
+def test_mirror_stalling_after_the_key_fails_the_check_in_time_naming_the_url(
+        what, make_root, script_args, http_mirror):
+    family, pattern, reader = STALLED_REPOSITORY_FILES[what]
+    root = make_root(family)
+    major = root.family.major
+    server = http_mirror()
+    server.stall_matching(pattern)
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    # curl: one stalled transfer, the probes after it fail at once and dnf's
+    # resolution is not tried. dnf: it gives up after DNF_RETRIES + 1
+    # stalled transfers in all. The connect timeout covers the rest.
+    stalled = CURL["STALL"] if reader == "curl" else (DNF_RETRIES + 1) * CURL["STALL"]
+    bound = stalled + CURL["CONNECT"]
+    result = root.run_script("--check", *insecure_args(root, script_args, server.url,
+                                                       yes=False), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert f"/RPM-GPG-KEY-AlmaLinux-{major}" in server.requests
+    assert server.stalls, server.requests
+    assert result.seconds < bound, result.seconds
+    url = f"{server.url}{server.stalls[0]}"
+    blockers = result.stdout.split("Blockers (")[1].split("Warnings (")[0]
+    assert url in blockers, str(result)
+    if reader == "curl":
+        assert f"mirror unreachable: cannot download {url}: " in blockers, blockers
+    assert diff_digests(before, root.digest(exclude=RPMDB_VOLATILE)) == []
+
+
+
+def test_mirror_stalling_after_the_key_blocks_a_real_run_in_its_preflight(
+        make_root, script_args, http_mirror):
+    root = make_root(FAMILY)
+    server = http_mirror()
+    server.stall_matching(rf"^/{MAJOR}/")
+    before = root.digest(exclude=RPMDB_VOLATILE)
+    bound = CURL["STALL"] + CURL["CONNECT"]
+    result = root.run_script(*insecure_args(root, script_args, server.url), timeout=bound + 60)
+    assert not result.timed_out, str(result)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    assert result.seconds < bound, result.seconds
+    assert len(server.stalls) == 1, server.stalls
+    assert f"mirror unreachable: cannot download {server.url}{server.stalls[0]}: " in result.output
+    assert "nothing changed" in result.output
+    changed = diff_digests(before, root.digest(exclude=RPMDB_VOLATILE))
+    assert all(p[2:].startswith("var/lib/almalinux-migrate") for p in changed), changed
+
 def test_mirror_password_is_used_but_never_printed_logged_or_saved(
         make_root, script_args, http_mirror, simel_lab):
     root = make_root(FAMILY)

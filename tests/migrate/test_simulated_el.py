@@ -504,3 +504,19 @@ def test_http_mirror_can_stall_redirect_and_record_logins(make_root, http_mirror
     server.recover()
     assert root.run(["curl", "-fsS", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8",
                      "-o", "/dev/null"]).returncode == 0
+
+
+def test_http_mirror_can_stall_only_on_matching_paths(make_root, http_mirror):
+    root = make_root("centos8")
+    server = http_mirror()
+    server.stall_matching(r"/repodata/")
+    key = root.run(["curl", "-fsS", "--max-time", "5", f"{server.url}/RPM-GPG-KEY-AlmaLinux-8",
+                    "-o", "/dev/null"])
+    assert key.returncode == 0, key   # not matching: served
+    repomd = "/8/BaseOS/x86_64/os/repodata/repomd.xml"
+    stalled = root.run(["curl", "-fsS", "--max-time", "2", f"{server.url}{repomd}",
+                        "-o", "/dev/null"])
+    assert stalled.returncode == 28, stalled
+    assert server.stalls == [repomd]
+    server.recover()
+    assert root.run(["curl", "-fsS", f"{server.url}{repomd}", "-o", "/dev/null"]).returncode == 0

@@ -74,7 +74,9 @@ SimRoot (root.path is the tree on the host)
 
 MirrorServer(directory_or_mirror) -> .url (http://127.0.0.1:<port>),
     .fail_after(n) (then connections are dropped), .drop_now(),
-    .stall_now() (connections accepted, never answered), .recover(),
+    .stall_now() (connections accepted, never answered),
+    .stall_matching(regex) (only requests whose path matches stall),
+    .recover(),
     .delay (seconds per answer), .redirects ({path: Location}, answered
     302), .requests, .dropped, .stalls, .authorizations ([(path,
     Authorization header)]), .close(); a context manager. The script wants

@@ -2,6 +2,7 @@
 
 import functools
 import http.server
+import re
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         server = self.server.owner
         server.requests.append(self.path)
         server.authorizations.append((self.path, self.headers.get("Authorization")))
-        if server.stalled():
+        if server.stalled(self.path):
             # Connection accepted, request read, then nothing, ever (until
             # recover() or close()): a hung mirror.
             server.stalls.append(self.path)
@@ -54,7 +55,10 @@ class MirrorServer:
     fail_after(n): the next n requests are answered, every later one has its
     connection dropped without a response; drop_now() == fail_after(0);
     stall_now(): every later connection is accepted and never answered
-    (`stalls` lists those paths); recover() serves again. `delay`: seconds
+    (`stalls` lists those paths); stall_matching(regex): only later requests
+    whose path matches (re.search) are left unanswered, the others are
+    served (a mirror that hangs on its repositories, or on packages);
+    recover() serves again. `delay`: seconds
     each answer waits (a slow mirror). `redirects`: {path: Location} answered
     with 302. `requests` lists the paths asked for, `dropped` the unanswered,
     `authorizations` (path, Authorization header or None) per request.
@@ -76,6 +80,7 @@ class MirrorServer:
         self.authorizations = []
         self._unstalled = threading.Event()
         self._unstalled.set()
+        self._stall_pattern = None
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         name="simel-mirror", daemon=True)
         self._thread.start()
@@ -107,10 +112,16 @@ class MirrorServer:
         self.fail_after(0)
 
     def stall_now(self):
+        self.stall_matching("")
+
+    def stall_matching(self, pattern):
+        self._stall_pattern = re.compile(pattern)
         self._unstalled.clear()
 
-    def stalled(self):
-        return not self._unstalled.is_set()
+    def stalled(self, path):
+        pattern = self._stall_pattern
+        return (not self._unstalled.is_set() and pattern is not None
+                and pattern.search(path) is not None)
 
     def wait_while_stalled(self):
         self._unstalled.wait()
@@ -118,6 +129,7 @@ class MirrorServer:
     def recover(self):
         with self._lock:
             self._budget = None
+        self._stall_pattern = None
         self._unstalled.set()
 
     def close(self):
