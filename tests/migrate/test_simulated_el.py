@@ -469,6 +469,17 @@ def test_keyring_close_stops_its_gpg_agent(tmp_path):
     assert agents_for(keyring.gnupghome) == []
 
 
+def test_keyring_in_a_deep_directory_keeps_an_agent_and_leaves_no_home_behind(tmp_path):
+    # Deeper than a Unix socket path allows, were the agent's sockets there.
+    deep = tmp_path / ("d" * 80) / "keys"
+    keyring = Keyring(deep)
+    keyring.create("probe", "Probe key <probe@simel.invalid>")
+    data, subkey = keyring.variant("probe", deep.parent / "variant", signing_subkey=True)
+    assert subkey and data
+    keyring.close()
+    assert not keyring.gnupghome.exists()
+
+
 def agents_for(gnupghome):
     pids = []
     for proc in Path("/proc").iterdir():

@@ -4,11 +4,15 @@ to build the key files a hostile mirror would serve."""
 import base64
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._proc import run
+
+# Where GnuPG homes live (see Keyring): short enough for the agent's sockets.
+SHORT_TMP = "/tmp"
 
 
 @dataclass(frozen=True)
@@ -30,12 +34,17 @@ class Key:
 
 
 class Keyring:
-    """Generates keys on demand; `close()` stops the gpg agent."""
+    """Generates keys on demand; `close()` stops the gpg agent and removes the home."""
 
     def __init__(self, directory):
         self.directory = Path(directory)
-        self.gnupghome = self.directory / "gnupg"
-        self.gnupghome.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Without /run/user/<uid>, gpg-agent puts its sockets in GNUPGHOME,
+        # and a socket path holds at most 107 bytes: a deep test directory
+        # (pytest-xdist adds one level) leaves gpg with "No agent running".
+        # The home lives at a short path; directory/gnupg points at it.
+        self.gnupghome = Path(tempfile.mkdtemp(prefix="simel-gnupg-", dir=SHORT_TMP))
+        (self.directory / "gnupg").symlink_to(self.gnupghome, target_is_directory=True)
         self.keys = {}
 
     @property
@@ -156,6 +165,7 @@ class Keyring:
         deadline = time.monotonic() + 5
         while pid and _running(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
+        shutil.rmtree(self.gnupghome, ignore_errors=True)
 
 
 def _running(pid):
