@@ -94,6 +94,7 @@ readonly FINDINGS=(
   "dependent-packages|blocker|Installed packages depend on the source's release packages|Remove those packages first, or accept their removal with --allow-remove PKG (once per package)."
   "transaction-file-conflict|blocker|Packages of the migration transaction would own the same file|Remove the installed package named in the detail (or replace it with the AlmaLinux build that carries the file), then run the script again."
   "transaction-dependency-problem|blocker|The migration transaction does not resolve|Read dnf's problem in the detail: remove or replace the package it names (or add the repository that provides what it needs), then run the script again."
+  "transaction-not-the-swap|blocker|The resolved transaction does not install AlmaLinux's release package|Read dnf's messages in the log: an exclude, a version lock or a repository setting can keep almalinux-release out; fix that, then run the script again."
   "transaction-disk-space|blocker|Not enough disk space for the migration transaction|Free space on the file system rpm names in the detail, then run the script again."
   "vendor-fips-provider|warning|A FIPS provider package of the source system is replaced|Nothing to do: AlmaLinux's openssl-libs carries the FIPS provider; check fips-mode-setup --check after the migration if the system runs in FIPS mode."
   "vendor-support-tools|warning|Support tools of the source vendor are removed|Nothing to do; they only work with the source vendor's subscription or support service."
@@ -3250,7 +3251,9 @@ extra_removals() {
 }
 
 # Records the problems transaction_problems finds in dnf's output $1 as
-# findings; succeeds when it found one. Changes FINDING_IDS, BLOCKERS.
+# findings, and a resolution (read_transaction's TXN_INSTALL) that does not
+# install almalinux-release; succeeds when it found one. Changes
+# FINDING_IDS, BLOCKERS.
 transaction_findings() {
   local out="$1" id detail status=1
   while IFS=$'\t' read -r id detail; do
@@ -3258,6 +3261,12 @@ transaction_findings() {
     finding "${id}" "${detail}"
     status=0
   done < <(printf '%s\n' "${out}" | transaction_problems)
+  # A transaction rpm accepts proves nothing unless it is the swap: one that
+  # leaves almalinux-release out (or does nothing) would pass all the same.
+  if ((status == 1)) && [[ " ${TXN_INSTALL[*]} " != *" almalinux-release "* ]]; then
+    finding transaction-not-the-swap "dnf's resolution installs ${#TXN_INSTALL[@]} package(s), almalinux-release not among them"
+    status=0
+  fi
   return "${status}"
 }
 
@@ -3312,7 +3321,8 @@ step_test_transaction() {
   rm -f -- "${script}"
   printf '%s\n' "${out}" >&2
   read_transaction "${out}"
-  drop_findings transaction-file-conflict transaction-dependency-problem transaction-disk-space
+  drop_findings transaction-file-conflict transaction-dependency-problem transaction-disk-space \
+    transaction-not-the-swap
   if transaction_findings "${out}"; then
     PHASE="start"
     discard_work

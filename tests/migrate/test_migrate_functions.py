@@ -356,6 +356,37 @@ def test_transaction_problems_sort_dnfs_output_into_finding_ids(output, expected
     assert [line.split("\t")[0] for line in out.stdout.splitlines()] == ([expected] if expected else [])
 
 
+SWAP_TABLE_OUTPUT = """Installing:
+ almalinux-release      noarch   9.6-1.el9   almalinux-migrate-baseos   26 k
+Removing:
+ centos-stream-release  noarch   9.0-26.el9  @System                    7 k
+
+Transaction Summary
+Running transaction test
+Transaction test succeeded.
+"""
+SYNC_ONLY_OUTPUT = """Upgrading:
+ simel-newer            noarch   1.1-1.el9   almalinux-migrate-baseos   7 k
+
+Transaction Summary
+Running transaction test
+Transaction test succeeded.
+"""
+
+
+@pytest.mark.parametrize("output,expected", [
+    (SWAP_TABLE_OUTPUT, []),
+    (SYNC_ONLY_OUTPUT, ["transaction-not-the-swap"]),
+    (FILE_CONFLICT_OUTPUT, ["transaction-file-conflict"]),
+], ids=["the-swap", "a-sync-without-the-release", "a-conflict-says-only-that"])
+def test_a_transaction_rpm_accepts_counts_only_when_it_installs_almalinux_release(
+        output, expected):
+    out = in_script('read_transaction "$OUT"; transaction_findings "$OUT" || true\n'
+                    'printf "%s\\n" "${FINDING_IDS[@]}"', OUT=output)
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stdout.splitlines() if line] == expected
+
+
 def test_disk_space_is_one_finding_per_file_system_with_dnfs_total_and_rpms_packages():
     out = in_script('printf "%s" "$OUT" | transaction_problems', OUT=DISK_SUMMARY_OUTPUT)
     assert out.returncode == 0, out.stderr

@@ -280,3 +280,36 @@ def test_oracle_add_on_repository_package_is_removed_with_the_release(make_root,
     assert_migrated(root, simel_lab, result)
     assert root.package(name) is None
     assert not root.exists(repo_file)
+
+
+# Stands in for dnf (the root's /usr/sbin comes first on the script's PATH)
+# in the test transaction only: it drops the swap's remove and install
+# lines, so what rpm tests is the distro-sync alone, a transaction rpm
+# accepts that is not the swap.
+NOT_THE_SWAP = """#!/bin/bash
+if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
+  script="${@: -1}"
+  grep -v -e '^install ' -e '^remove ' "$script" > "$script.tmp"
+  mv "$script.tmp" "$script"
+fi
+exec /usr/bin/dnf "$@"
+"""
+
+
+def test_test_transaction_that_is_not_the_swap_is_a_blocker_and_nothing_changes(
+        make_root, script_args):
+    root = make_root(FAMILY)
+    sbin = root.path / "usr/sbin"
+    sbin.mkdir(exist_ok=True)
+    (sbin / "dnf").write_text(NOT_THE_SWAP)
+    (sbin / "dnf").chmod(0o755)
+    before = root.digest(exclude=UNCHANGED_EXCEPT)
+    result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
+    assert result.returncode == EXIT["BLOCKED"], str(result)
+    report = load_report(root.file(REPORT))
+    assert (report["status"], report["exit_code"]) == ("blocked", EXIT["BLOCKED"])
+    assert finding_ids(report, "blocker") == {"transaction-not-the-swap"}
+    assert "almalinux-release not among them" in result.output
+    assert "point of no return" not in result.output
+    assert unchanged(root, before) == []
+    assert root.package("almalinux-release") is None
