@@ -249,13 +249,15 @@ readonly CURL_MAX_SECONDS=120
 readonly CURL_STALL_SECONDS=15
 # dnf's downloads (the migration's own dnf.conf): bytes per second below
 # which, for CURL_STALL_SECONDS (dnf's timeout, also its connect timeout), a
-# transfer counts as stalled, and how often dnf tries again. dnf counts the
-# failed transfers of a whole command, not per file (and 0 would mean
-# forever): a mirror that stalls ends a dnf command after at most
-# DNF_RETRIES + 1 stalled transfers, (DNF_RETRIES + 1) * CURL_STALL_SECONDS
-# seconds, less when dnf has several files in flight.
+# transfer counts as stalled, and how many failed transfers a dnf command
+# tolerates in all (0 would mean forever), dnf's own default: the count is
+# shared by every package of a download, and a lower one would fail a large
+# download over a flaky link, run after run. So a mirror that stalls ends a
+# dnf command within (DNF_RETRIES + 1) * CURL_STALL_SECONDS seconds; with one
+# mirror librepo gives up sooner (measured with dnf 4.14: a metadata file
+# after 4 stalled tries, 60 s; packages, 3 at a time, in about 30 s).
 readonly DNF_MIN_RATE=1000
-readonly DNF_RETRIES=3
+readonly DNF_RETRIES=10
 readonly MAX_KEY_BYTES=262144
 # Bound for the repository metadata the preflight reads (repomd.xml, primary).
 readonly MAX_METADATA_BYTES=$((64 * 1024 * 1024))
