@@ -438,15 +438,19 @@ def test_table_entries_read_the_same_in_the_file_as_the_script_prints_them(table
 
 
 def test_the_migrations_dnf_gives_up_a_stalled_mirror_within_the_curl_stall_bound(tmp_path):
-    # dnf's defaults retry a silent mirror ten times; the migration's own
-    # dnf.conf bounds it like the script's curl downloads.
+    # The migration's own dnf.conf bounds a stalled transfer like the
+    # script's curl downloads (dnf's default is 30 s), and the failed
+    # transfers of a command are counted (0 would retry forever): a few
+    # minutes at most, as the troubleshooting page says.
     conf = tmp_path / "dnf.conf"
     result = in_script(f'write_dnf_conf {shlex.quote(str(conf))}')
     assert result.returncode == 0, result.stderr
     settings = dict(line.split("=", 1) for line in conf.read_text().splitlines()[1:])
     stall = int(re.search(r"^readonly CURL_STALL_SECONDS=([0-9]+)$", TEXT, re.M)[1])
     assert int(settings["timeout"]) == stall
-    assert int(settings["minrate"]) > 0 and 0 < int(settings["retries"]) <= 3
+    retries = int(settings["retries"])
+    assert int(settings["minrate"]) > 0 and retries > 0
+    assert (retries + 1) * stall <= 300
     assert settings["skip_if_unavailable"] == "False" and settings["sslverify"] == "1"
 
 
