@@ -2594,6 +2594,8 @@ check_dependents() {
   mapfile -t release_side < <(installed_names "${SOURCE_RELEASE_PKGS[@]}" "${SOURCE_BRANDING_PKGS[@]}")
   ((${#release_side[@]} > 0)) || return 0
   if ((${#MIRROR_PROVIDES[@]} == 0)); then
+    # A mirror that stopped answering is a blocker of its own, said once.
+    mirror_failure >/dev/null && return 0
     finding mirror-provides-unreadable "what AlmaLinux's release packages provide could not be read from the mirror's BaseOS metadata: packages that depend on ${OS_NAME}'s release packages are checked only with dnf, after the download"
     return 0
   fi
