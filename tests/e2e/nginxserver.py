@@ -44,6 +44,22 @@ class NginxError(RuntimeError):
     pass
 
 
+def make_certificate(certs, common_name, alt_name=None):
+    """A one-day self-signed certificate in certs/ (fullchain.pem,
+    privkey.pem, the names almalinux-docs.conf uses); certs."""
+    certs = Path(certs)
+    certs.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={common_name}",
+         *(["-addext", f"subjectAltName={alt_name}"] if alt_name else []),
+         "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")],
+        capture_output=True, text=True)
+    if made.returncode != 0:
+        raise NginxError(f"openssl could not make a test certificate:\n{made.stderr}")
+    return certs
+
+
 class NginxServer:
     """nginx serving site_dir on 127.0.0.1 (a free port) until the block ends.
 
@@ -67,25 +83,13 @@ class NginxServer:
     def url(self):
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
 
-    def make_certificate(self):
-        """A one-day self-signed certificate for 127.0.0.1; its directory."""
-        certs = self.prefix / "certs"
-        certs.mkdir(parents=True, exist_ok=True)
-        made = subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-             "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")],
-            capture_output=True, text=True)
-        if made.returncode != 0:
-            raise NginxError(f"openssl could not make a test certificate:\n{made.stderr}")
-        return certs
-
     def configure(self):
         """Write the configuration and run nginx -t; the CompletedProcess."""
         self.conf = preview.prepare(
             self.site_dir, self.prefix, f"127.0.0.1:{self.port}",
             access_log=str(self.access_log), error_log=str(self.error_log),
-            cert_dir=self.make_certificate() if self.tls else None)
+            cert_dir=make_certificate(self.prefix / "certs", "127.0.0.1",
+                                      "IP:127.0.0.1") if self.tls else None)
         self.check = preview.test_config(self.prefix, self.conf)
         return self.check
 

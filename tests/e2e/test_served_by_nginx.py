@@ -15,7 +15,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from nginxserver import ROOT, free_port, preview
+from nginxserver import ROOT, NginxServer, free_port, make_certificate, preview
 
 DEPLOY = ROOT / "deploy" / "nginx"
 TEXT_ASSETS = {
@@ -242,13 +242,7 @@ def deployment(built_site, tmp_path):
     """almalinux-docs.conf with its placeholders pointing at a test setup:
     a self-signed certificate, the built site, two free local ports."""
     http_port, https_port = free_port(), free_port()
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=docs.almalinux.example",
-         "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")],
-        check=True, capture_output=True)
+    certs = make_certificate(tmp_path / "certs", "docs.almalinux.example")
     replacements = {
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "listen [::]:80;": "",
@@ -360,8 +354,6 @@ def test_preview_with_certificates_keeps_the_deployment_block_with_its_tls(tmp_p
 
 
 def test_tls_preview_speaks_http2_with_hsts_like_the_deployment(built_site, tmp_path):
-    from nginxserver import NginxServer
-
     with NginxServer(built_site, tmp_path, tls=True) as server:
         assert server.url.startswith("https://")
         result = subprocess.run(

@@ -2,10 +2,12 @@
 
 Exit codes come from `--exit-codes`, findings from `--list-findings`, and
 reports are checked against the schema published beside the script: the
-tests use what the site and the fleet playbook use, never a copy.
+tests use what the site and the fleet playbook use, never a copy. Its
+numeric constants (time bounds, retries) are read from its text.
 """
 
 import json
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,12 @@ def script_lines(option):
                             env=CLEAN_ENV, timeout=30, check=False)
     assert result.returncode == 0, f"{option} failed: {result.stderr}"
     return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+@cache
+def script_constant(name):
+    """The integer value of `readonly NAME=...` in the script."""
+    return int(re.search(rf"^readonly {name}=([0-9]+)$", SCRIPT.read_text(), re.M).group(1))
 
 
 @cache

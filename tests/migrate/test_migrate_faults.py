@@ -7,7 +7,6 @@ a tmpfs over /var/lib (root, like the simulated systems). The others run
 the script unmodified in a simulated EL root.
 """
 
-import re
 import shlex
 import subprocess
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate_script import CLEAN_ENV, SCRIPT, finding_ids, findings, load_report
+from migrate_script import CLEAN_ENV, SCRIPT, finding_ids, findings, load_report, script_constant
 from simel import RPMDB_VOLATILE, diff_digests
 from test_migrate_scenarios import EXIT, MIGRATION_TIMEOUT, state_of
 
@@ -261,14 +260,6 @@ def test_reader_gone_after_the_ponr_lets_the_run_finish_and_log_everything(
 
 
 # ----------------------------------------------------------------------------- a stalled mirror
-SCRIPT_TEXT = SCRIPT.read_text()
-
-
-def script_constant(name):
-    """The integer value of `readonly NAME=...` in the script."""
-    return int(re.search(rf"^readonly {name}=([0-9]+)$", SCRIPT_TEXT, re.M).group(1))
-
-
 # What a real run's mirror stalls on after the preflight passed: every
 # package file, or the file lists (read by dnf only).
 STALLED_DOWNLOADS = {"package": r"\.rpm$", "file-lists": r"-filelists\.xml"}

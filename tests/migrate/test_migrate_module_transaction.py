@@ -20,6 +20,7 @@ import pytest
 from migrate_script import EXIT, finding_ids, load_report
 from simel import OLDER, RPMDB_VOLATILE, diff_digests, rpms
 from test_migrate_scenarios import MIGRATION_TIMEOUT, state_of
+from test_migrate_system_shapes import install_tools
 
 FAMILY = "ol8"
 REPORT = "/root/migration-report.json"
@@ -168,8 +169,7 @@ def test_resume_before_the_swap_switches_the_stream_in_the_swap(make_root, scrip
 # drops every package command, so the package transaction comes out empty,
 # as a resolution that failed leaves it. The real dnf then writes the new
 # stream to /etc/dnf/modules.d, tsflags=test or not.
-EMPTY_TEST_TRANSACTION = """#!/bin/bash
-if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
+EMPTY_TEST_TRANSACTION = """if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
   script="${@: -1}"
   { sed -n 's/^module switch-to /module enable /p' "$script"; echo run; } > "$script.tmp"
   mv "$script.tmp" "$script"
@@ -182,10 +182,7 @@ exec /usr/bin/dnf "$@"
 def test_module_state_dnf_writes_in_an_empty_test_transaction_is_put_back(
         make_root, script_args):
     root = make_root(FAMILY)
-    sbin = root.path / "usr/sbin"
-    sbin.mkdir(exist_ok=True)
-    (sbin / "dnf").write_text(EMPTY_TEST_TRANSACTION)
-    (sbin / "dnf").chmod(0o755)
+    install_tools(root, {"dnf": EMPTY_TEST_TRANSACTION})
     before = root.digest(exclude=UNCHANGED_EXCEPT)
     modules = root.digest_of("etc/dnf/modules.d")
     result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
@@ -200,8 +197,7 @@ def test_module_state_dnf_writes_in_an_empty_test_transaction_is_put_back(
 
 # Stands in for dnf: the first swap transaction (swap and distro-sync, with
 # the module switch) fails without running; the rest is the real dnf.
-FIRST_SWAP_FAILS = """#!/bin/bash
-if [[ " $* " == *" shell "* && ! -e /var/tmp/first-swap-failed ]]; then
+FIRST_SWAP_FAILS = """if [[ " $* " == *" shell "* && ! -e /var/tmp/first-swap-failed ]]; then
   : > /var/tmp/first-swap-failed
   exit 1
 fi
@@ -212,10 +208,7 @@ exec /usr/bin/dnf "$@"
 def test_swap_without_the_distro_sync_still_gets_the_stream_switched_before_the_sync(
         make_root, script_args, simel_lab):
     root = make_root(FAMILY)
-    sbin = root.path / "usr/sbin"
-    sbin.mkdir(exist_ok=True)
-    (sbin / "dnf").write_text(FIRST_SWAP_FAILS)
-    (sbin / "dnf").chmod(0o755)
+    install_tools(root, {"dnf": FIRST_SWAP_FAILS})
     result = root.run_script(*script_args(root), timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["OK"], str(result)
     assert root.exists("/var/tmp/first-swap-failed")

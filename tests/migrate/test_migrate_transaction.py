@@ -20,6 +20,7 @@ from migrate_script import EXIT, finding_ids, load_report
 from simel import NEWER, OLDER, RPMDB_VOLATILE, diff_digests, rpms
 from test_migrate_functions import vendor_rows
 from test_migrate_scenarios import MIGRATION_TIMEOUT, assert_migrated
+from test_migrate_system_shapes import install_tools
 
 FAMILY = "centos-stream9"
 REPORT = "/root/migration-report.json"
@@ -286,8 +287,7 @@ def test_oracle_add_on_repository_package_is_removed_with_the_release(make_root,
 # in the test transaction only: it drops the swap's remove and install
 # lines, so what rpm tests is the distro-sync alone, a transaction rpm
 # accepts that is not the swap.
-NOT_THE_SWAP = """#!/bin/bash
-if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
+NOT_THE_SWAP = """if [[ " $* " == *" --setopt=tsflags=test sh "* ]]; then
   script="${@: -1}"
   grep -v -e '^install ' -e '^remove ' "$script" > "$script.tmp"
   mv "$script.tmp" "$script"
@@ -299,10 +299,7 @@ exec /usr/bin/dnf "$@"
 def test_test_transaction_that_is_not_the_swap_is_a_blocker_and_nothing_changes(
         make_root, script_args):
     root = make_root(FAMILY)
-    sbin = root.path / "usr/sbin"
-    sbin.mkdir(exist_ok=True)
-    (sbin / "dnf").write_text(NOT_THE_SWAP)
-    (sbin / "dnf").chmod(0o755)
+    install_tools(root, {"dnf": NOT_THE_SWAP})
     before = root.digest(exclude=UNCHANGED_EXCEPT)
     result = root.run_script("--report", REPORT, *script_args(root), timeout=MIGRATION_TIMEOUT)
     assert result.returncode == EXIT["BLOCKED"], str(result)

@@ -14,7 +14,7 @@ import pytest
 from simel import RPMDB_VOLATILE, SCRIPT_IN_ROOT, diff_digests
 from simel.keys import PUBLIC_KEY, PUBLIC_SUBKEY, SIGNATURE, armor, dearmor, packets
 
-from migrate_script import EXIT
+from migrate_script import EXIT, script_constant
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "almalinux-migrate.sh"
 TEXT = SCRIPT.read_text()
@@ -209,7 +209,7 @@ STALLED_REPOSITORY_FILES = {
     "modules": ("ol8", r"/AppStream/.*-modules\.yaml", "curl"),   # ol8 has a module enabled
     "filelists": (FAMILY, r"-filelists\.xml", "dnf"),
 }
-DNF_RETRIES = int(re.search(r"^readonly DNF_RETRIES=([0-9]+)$", TEXT, re.M).group(1))
+DNF_RETRIES = script_constant("DNF_RETRIES")
 
 
 @pytest.mark.parametrize("what", list(STALLED_REPOSITORY_FILES))
