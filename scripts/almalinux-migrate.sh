@@ -1449,11 +1449,7 @@ dnf_download() {
   # Not a pipeline: dnf stays this shell's own child, as every dnf run is
   # (a signal and its exit status reach the script, not a subshell). tee
   # outlives a Ctrl-C as the logging tee does, and holds no lock (fd 9).
-  dnf_run pre --downloadonly "$@" > >(
-    trap '' INT HUP TERM
-    exec 9>&-
-    exec tee -- "${messages}"
-  ) 2>&1 || rc=$?
+  dnf_run pre --downloadonly "$@" > >(copier_tee -- "${messages}") 2>&1 || rc=$?
   copier="$!"
   # tee ends once dnf's output is closed: its last lines come first.
   while kill -0 "${copier}" 2>/dev/null && ((tries < 50)); do
@@ -2799,6 +2795,17 @@ open_log() {
   chmod 0600 -- "${LOG_FILE}"
 }
 
+# Becomes tee "$@", run in a process substitution as a copier of the
+# script's output: it ignores the signals that end a run (Ctrl-C and a
+# dropped SSH session reach the whole process group), so it ends only when
+# the script closes its side and the script's last words still pass, and it
+# does not hold the work directory's lock (fd 9).
+copier_tee() {
+  trap '' INT HUP TERM
+  exec 9>&-
+  exec tee "$@"
+}
+
 # Sends the output to the terminal and the log through tee (fd 7). Changes
 # TEE_PID, TEE_PIPE, TEE_ERRORS.
 start_logging() {
@@ -2815,11 +2822,7 @@ start_logging() {
   # output_lost), so the script is never killed by SIGPIPE. tee writes to the
   # file opened above, not to its name, and does not hold the work
   # directory's lock (fd 9).
-  exec 7> >(
-    trap '' INT HUP TERM
-    exec 9>&-
-    exec tee --output-error=warn -a /dev/fd/8 2>>"${TEE_ERRORS}"
-  )
+  exec 7> >(copier_tee --output-error=warn -a /dev/fd/8 2>>"${TEE_ERRORS}")
   TEE_PID="$!"
   exec >&7 2>&7 8>&-
   TEE_PIPE="$(readlink -- /proc/"$$"/fd/7 2>/dev/null)" || TEE_PIPE=""
@@ -2841,11 +2844,7 @@ guard_output() {
   local same=0
   [[ -p /dev/stdout ]] || return 0
   [[ /dev/stdout -ef /dev/stderr ]] && same=1
-  exec 7> >(
-    trap '' INT HUP TERM
-    exec 9>&-
-    exec tee --output-error=warn /dev/null 2>/dev/null
-  )
+  exec 7> >(copier_tee --output-error=warn /dev/null 2>/dev/null)
   TEE_PID="$!"
   exec >&7
   ((same == 0)) || exec 2>&7
